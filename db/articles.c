@@ -1,0 +1,129 @@
+#include "db/articles.h"
+
+#include "db/conn.h"
+#include "db/listing.h"
+#include "db/summaries.h"
+
+enum db_status db_article_list(struct db *db, const struct article_filter *filter,
+                               const struct keyset *after, int limit, json_t **items,
+                               struct keyset *next)
+{
+    struct sql_buf sql = {0};
+    /* An entity filter walks the entity's mentions, which carry the article
+     * date, so the page is one index range; otherwise the article indexes
+     * serve the order directly. `o` names the table the order comes from. */
+    const char *order_date = "a.published_at", *order_id = "a.id";
+
+    sql_add(&sql, "SELECT " ARTICLE_SUMMARY_COLUMNS ", %s, %s FROM ",
+            filter->entity_id ? "m.published_at" : "a.published_at",
+            filter->entity_id ? "m.article_id" : "a.id");
+    if (filter->entity_id) {
+        order_date = "m.published_at";
+        order_id = "m.article_id";
+        sql_add(&sql, "mentions m JOIN articles a ON a.id = m.article_id WHERE m.entity_id = :entity");
+    } else {
+        sql_add(&sql, "articles a WHERE 1");
+    }
+    if (filter->agreement_id)
+        sql_add(&sql, " AND a.id IN (SELECT article_id FROM agreement_articles"
+                      " WHERE agreement_id = :agreement)");
+    if (filter->source != NULL)
+        sql_add(&sql, " AND a.source = :source");
+    if (filter->since != NULL)
+        sql_add(&sql, " AND %s >= :since", order_date);
+    /* Dates may carry a time; "until a day" means before the next day. */
+    if (filter->until != NULL)
+        sql_add(&sql, " AND %s < date(:until, '+1 day')", order_date);
+    if (after != NULL && after->set)
+        sql_add(&sql, " AND (%s, %s) < (:after_key, :after_id)", order_date, order_id);
+    sql_add(&sql, " ORDER BY %s DESC, %s DESC LIMIT :limit", order_date, order_id);
+    if (sql.overflow)
+        return DB_ERR;
+
+    sqlite3_stmt *st = conn_list_stmt(db, sql.text);
+    if (st == NULL)
+        return DB_ERR;
+    bind_named_text(st, ":source", filter->source);
+    bind_named_int(st, ":entity", filter->entity_id);
+    bind_named_int(st, ":agreement", filter->agreement_id);
+    bind_named_text(st, ":since", filter->since);
+    bind_named_text(st, ":until", filter->until);
+    bind_page(st, after, limit);
+    return listing_page(db, st, limit, summary_article, ARTICLE_SUMMARY_NCOLS,
+                        ARTICLE_SUMMARY_NCOLS + 1, items, next);
+}
+
+static json_t *article_entity_row(sqlite3_stmt *st)
+{
+    json_t *item = summary_entity_brief(st);
+    if (item != NULL)
+        json_object_set_new(item, "mentions", conn_col_int(st, ENTITY_BRIEF_NCOLS));
+    return item;
+}
+
+static json_t *article_quote_row(sqlite3_stmt *st)
+{
+    return json_pack("{s:o, s:o, s:o, s:{s:o, s:o, s:o}}",
+                     "id", conn_col_int(st, 0), "slug", conn_col_string(st, 1),
+                     "text", conn_col_string(st, 2), "speaker",
+                     "id", conn_col_int(st, 3), "slug", conn_col_string(st, 4),
+                     "name", conn_col_string(st, 5));
+}
+
+static const char article_get_sql[] =
+    "SELECT " ARTICLE_SUMMARY_COLUMNS ", a.body, a.created_at, a.updated_at"
+    " FROM articles a WHERE a.id = ?";
+
+/* Most-mentioned first: the entities an article is about lead. */
+static const char article_entities_sql[] =
+    "SELECT " ENTITY_BRIEF_COLUMNS ", m.count FROM mentions m JOIN entities e ON e.id = m.entity_id"
+    " WHERE m.article_id = ? ORDER BY m.count DESC, e.name_key, e.id";
+
+static const char article_quotes_sql[] =
+    "SELECT q.id, q.slug, q.text, e.id, e.slug, e.name FROM quotes q"
+    " JOIN entities e ON e.id = q.speaker_id WHERE q.article_id = ? ORDER BY q.id";
+
+static const char article_agreements_sql[] =
+    "SELECT " AGREEMENT_BRIEF_COLUMNS " FROM agreement_articles x"
+    " JOIN agreements g ON g.id = x.agreement_id WHERE x.article_id = ?"
+    " ORDER BY g.signed_key DESC, g.id DESC";
+
+enum db_status db_article_get(struct db *db, int64_t id, json_t **out)
+{
+    sqlite3_stmt *st = conn_stmt(db, article_get_sql);
+    json_t *article = NULL;
+    enum db_status rc = DB_ERR;
+
+    if (st == NULL)
+        goto done;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        rc = step == SQLITE_DONE ? DB_NOT_FOUND : conn_status(db, step);
+        goto done;
+    }
+    article = summary_article(st);
+    if (article == NULL)
+        goto done;
+    json_object_set_new(article, "body", conn_col_string(st, ARTICLE_SUMMARY_NCOLS));
+    json_object_set_new(article, "created_at", conn_col_string(st, ARTICLE_SUMMARY_NCOLS + 1));
+    json_object_set_new(article, "updated_at", conn_col_string(st, ARTICLE_SUMMARY_NCOLS + 2));
+    conn_done(st);
+    st = NULL;
+
+    if ((rc = listing_attach(db, article, "entities", article_entities_sql, id, 0,
+                              article_entity_row)) != DB_OK ||
+        (rc = listing_attach(db, article, "quotes", article_quotes_sql, id, 0,
+                              article_quote_row)) != DB_OK ||
+        (rc = listing_attach(db, article, "agreements", article_agreements_sql, id, 0,
+                              summary_agreement_brief)) != DB_OK)
+        goto done;
+
+    *out = article;
+    article = NULL;
+    rc = DB_OK;
+done:
+    conn_done(st);
+    json_decref(article);
+    return rc;
+}

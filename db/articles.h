@@ -1,0 +1,22 @@
+#pragma once
+/* Article queries. */
+
+#include "db/db.h"
+
+struct article_filter {
+    const char *source;   /* exact source name, or NULL */
+    int64_t entity_id;    /* articles mentioning this entity, or 0 */
+    int64_t agreement_id; /* articles reporting this agreement, or 0 */
+    const char *since;    /* YYYY-MM-DD: published on or after, or NULL */
+    const char *until;    /* YYYY-MM-DD: published on or before, or NULL */
+};
+
+/* A page of article summaries, newest first, after `after` (may be NULL).
+ * *items is a new array (caller owns); *next is the position of the next
+ * page, next->set false at the end. */
+enum db_status db_article_list(struct db *db, const struct article_filter *filter,
+                               const struct keyset *after, int limit, json_t **items,
+                               struct keyset *next);
+
+/* The full article with its entities, quotes and agreements (caller owns). */
+enum db_status db_article_get(struct db *db, int64_t id, json_t **out);

@@ -1,0 +1,258 @@
+#include "db/conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdarg.h>
+
+static void log_to_stderr(const char *message)
+{
+    fprintf(stderr, "wirebase db: %s\n", message);
+}
+
+static void (*db_logger)(const char *message) = log_to_stderr;
+
+void db_set_logger(void (*logger)(const char *message))
+{
+    db_logger = logger != NULL ? logger : log_to_stderr;
+}
+
+void conn_log(const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    db_logger(message);
+}
+
+static uint64_t sql_hash(const char *sql)
+{
+    /* FNV-1a: cheap, and the SQL texts are short. */
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)sql; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static bool apply_pragmas(sqlite3 *handle, const struct store_options *opts, bool read_only)
+{
+    char sql[256];
+    /* WAL lets readers run beside the writer; NORMAL sync is durable across
+     * process crashes in WAL mode and only risks the last commits on power
+     * loss, the usual trade for a service. Foreign keys are off by default in
+     * SQLite and our schema relies on them. */
+    snprintf(sql, sizeof sql,
+             "PRAGMA foreign_keys = ON;"
+             "PRAGMA synchronous = NORMAL;"
+             "PRAGMA cache_size = -%d;"
+             "PRAGMA temp_store = MEMORY;",
+             opts->cache_size_kib > 0 ? opts->cache_size_kib : 8192);
+    if (sqlite3_exec(handle, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return false;
+    if (!read_only && sqlite3_exec(handle, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL) != SQLITE_OK)
+        return false;
+    return true;
+}
+
+struct db *conn_open(const char *path, int flags, const struct store_options *opts, char *err,
+                     size_t errlen)
+{
+    struct db *db = calloc(1, sizeof *db);
+    if (db == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    /* NOMUTEX: each connection is used by one thread at a time (a reader per
+     * worker, the writer under the store's lock), so SQLite's own locking
+     * would only cost time. */
+    int rc = sqlite3_open_v2(path, &db->handle, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 db->handle ? sqlite3_errmsg(db->handle) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(db->handle, 1);
+    sqlite3_busy_timeout(db->handle, opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000);
+    if (!apply_pragmas(db->handle, opts, (flags & SQLITE_OPEN_READONLY) != 0)) {
+        snprintf(err, errlen, "cannot configure %s: %s", path, sqlite3_errmsg(db->handle));
+        goto fail;
+    }
+    return db;
+fail:
+    conn_close(db);
+    return NULL;
+}
+
+void conn_close(struct db *db)
+{
+    if (db == NULL)
+        return;
+    for (int i = 0; i < CONN_STMT_SLOTS; i++) {
+        sqlite3_finalize(db->slots[i].stmt);
+        free(db->slots[i].sql);
+    }
+    free(db->last_list_sql);
+    /* sqlite3_close (not _v2) fails loudly if a statement leaked. */
+    if (db->handle != NULL && sqlite3_close(db->handle) != SQLITE_OK)
+        conn_log("closing connection: %s", sqlite3_errmsg(db->handle));
+    free(db);
+}
+
+sqlite3_stmt *conn_stmt(struct db *db, const char *sql)
+{
+    uint64_t h = sql_hash(sql);
+    size_t start = (size_t)(h % CONN_STMT_SLOTS);
+
+    /* Open addressing over a fixed table: the set of queries is small and
+     * known, so the table never needs to grow. */
+    for (size_t n = 0; n < CONN_STMT_SLOTS; n++) {
+        struct stmt_slot *slot = &db->slots[(start + n) % CONN_STMT_SLOTS];
+        if (slot->stmt != NULL) {
+            if (slot->hash == h && strcmp(slot->sql, sql) == 0) {
+                sqlite3_clear_bindings(slot->stmt);
+                return slot->stmt;
+            }
+            continue;
+        }
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v3(db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+            SQLITE_OK) {
+            conn_log("prepare failed: %s", sqlite3_errmsg(db->handle));
+            return NULL;
+        }
+        slot->sql = strdup(sql);
+        if (slot->sql == NULL) {
+            sqlite3_finalize(st);
+            return NULL;
+        }
+        slot->hash = h;
+        slot->stmt = st;
+        return st;
+    }
+    conn_log("statement cache full");
+    return NULL;
+}
+
+sqlite3_stmt *conn_list_stmt(struct db *db, const char *sql)
+{
+    sqlite3_stmt *st = conn_stmt(db, sql);
+    if (st != NULL && (db->last_list_sql == NULL || strcmp(db->last_list_sql, sql) != 0)) {
+        free(db->last_list_sql);
+        db->last_list_sql = strdup(sql);
+    }
+    return st;
+}
+
+void conn_done(sqlite3_stmt *st)
+{
+    if (st != NULL)
+        sqlite3_reset(st);
+}
+
+enum db_status conn_exec(struct db *db, const char *sql)
+{
+    return conn_status(db, sqlite3_exec(db->handle, sql, NULL, NULL, NULL));
+}
+
+enum db_status conn_status(struct db *db, int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW: return DB_OK;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return DB_BUSY;
+    case SQLITE_READONLY: return DB_READ_ONLY;
+    case SQLITE_CONSTRAINT:
+        if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return DB_CONFLICT;
+        return DB_INVALID;
+    default:
+        conn_log("sqlite error %d: %s", rc, sqlite3_errmsg(db->handle));
+        return DB_ERR;
+    }
+}
+
+json_t *conn_col_string(sqlite3_stmt *st, int col)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    return text != NULL ? json_stringn(text, (size_t)sqlite3_column_bytes(st, col)) : json_null();
+}
+
+json_t *conn_col_int(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return json_null();
+    return json_integer((json_int_t)sqlite3_column_int64(st, col));
+}
+
+const char *conn_col_text(sqlite3_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st, col);
+}
+
+int conn_bind_text(sqlite3_stmt *st, int idx, const char *text)
+{
+    if (text == NULL)
+        return sqlite3_bind_null(st, idx);
+    return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
+}
+
+bool db_ping(struct db *db)
+{
+    sqlite3_stmt *st = conn_stmt(db, "SELECT 1");
+    bool ok = st != NULL && sqlite3_step(st) == SQLITE_ROW;
+    conn_done(st);
+    return ok;
+}
+
+int db_schema_version(struct db *db)
+{
+    sqlite3_stmt *st = conn_stmt(db, "PRAGMA user_version");
+    int version = -1;
+    if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    conn_done(st);
+    return version;
+}
+
+enum db_status db_explain_last(struct db *db, json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *lines = NULL;
+    char *sql = NULL;
+    enum db_status rc = DB_ERR;
+
+    if (db->last_list_sql == NULL)
+        return DB_NOT_FOUND;
+    if (asprintf(&sql, "EXPLAIN QUERY PLAN %s", db->last_list_sql) < 0) {
+        sql = NULL;
+        goto done;
+    }
+    if (sqlite3_prepare_v2(db->handle, sql, -1, &st, NULL) != SQLITE_OK)
+        goto done;
+    lines = json_array();
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(lines, conn_col_string(st, 3));
+    if (step != SQLITE_DONE)
+        goto done;
+    *out = lines;
+    lines = NULL;
+    rc = DB_OK;
+done:
+    json_decref(lines);
+    sqlite3_finalize(st);
+    free(sql);
+    return rc;
+}
+
+const char *db_last_error(struct db *db)
+{
+    return db != NULL && db->handle != NULL ? sqlite3_errmsg(db->handle) : "no connection";
+}

@@ -1,0 +1,59 @@
+#pragma once
+/* Private to db/: one SQLite connection and its statement cache, and the small
+ * helpers every query file uses. Nothing outside db/ includes this. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "db/db.h"
+
+/* Prepared statements are kept per connection, keyed by their SQL text, so a
+ * query built from a filter combination is prepared once and reused. */
+#define CONN_STMT_SLOTS 128
+
+struct stmt_slot {
+    uint64_t hash;
+    char *sql;
+    sqlite3_stmt *stmt;
+};
+
+struct db {
+    sqlite3 *handle;
+    struct stmt_slot slots[CONN_STMT_SLOTS];
+    char *last_list_sql; /* kept for db_explain_last */
+};
+
+/* Opens a connection with our pragmas. flags are sqlite3_open_v2 flags. */
+struct db *conn_open(const char *path, int flags, const struct store_options *opts, char *err,
+                     size_t errlen);
+void conn_close(struct db *db);
+
+/* A prepared statement for `sql`, reset and with bindings cleared, owned by the
+ * connection's cache: callers reset it when done (conn_done), never finalize. */
+sqlite3_stmt *conn_stmt(struct db *db, const char *sql);
+
+/* Like conn_stmt, and remembers sql as the connection's last list query. */
+sqlite3_stmt *conn_list_stmt(struct db *db, const char *sql);
+
+/* Resets a statement taken from the cache. Accepts NULL. */
+void conn_done(sqlite3_stmt *st);
+
+/* Runs statements with no result rows (schema, BEGIN/COMMIT). */
+enum db_status conn_exec(struct db *db, const char *sql);
+
+/* Maps an SQLite result code to our status, logging unexpected errors. */
+enum db_status conn_status(struct db *db, int rc);
+
+/* Column values as JSON: NULL becomes json null. The text is copied. */
+json_t *conn_col_string(sqlite3_stmt *st, int col);
+json_t *conn_col_int(sqlite3_stmt *st, int col);
+const char *conn_col_text(sqlite3_stmt *st, int col);
+
+/* Formats a message for the logger set with db_set_logger. */
+void conn_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Binds a C string (NULL binds SQL NULL). */
+int conn_bind_text(sqlite3_stmt *st, int idx, const char *text);

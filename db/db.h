@@ -1,0 +1,89 @@
+#pragma once
+/* The store interface: the only way the rest of wirebase reaches its data.
+ *
+ * A `struct store` is one database file. It hands each worker thread its own
+ * read connection (`struct db`), opened on first use and kept until the store
+ * closes, so prepared statements are reused across requests. Writers share one
+ * write connection, taken with store_writer_begin/store_writer_end.
+ *
+ * Handlers see only these functions and JSON values; no SQL or sqlite3 type
+ * crosses this header, so a second backend can implement the same calls. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct store;
+struct db;
+
+enum db_status {
+    DB_OK = 0,
+    DB_NOT_FOUND,  /* the record (or a record a filter names) does not exist */
+    DB_CONFLICT,   /* a unique key (slug) is taken */
+    DB_INVALID,    /* the input breaks a rule; the error text says which */
+    DB_BUSY,       /* the database stayed locked past the busy timeout */
+    DB_READ_ONLY,  /* the store was opened read-only */
+    DB_ERR,        /* anything else; details went to the log */
+};
+
+struct store_options {
+    const char *path;
+    bool read_only;       /* open without write access; never create or migrate */
+    int busy_timeout_ms;  /* how long a statement waits for a lock */
+    int cache_size_kib;   /* SQLite page cache per connection */
+};
+
+/* Opens (and, unless read-only, creates and migrates) the database at
+ * opts->path. *created tells whether the database had no schema yet, so the
+ * caller can fill it. On failure returns NULL and writes a reason into err. */
+struct store *store_open(const struct store_options *opts, bool *created, char *err,
+                         size_t errlen);
+
+/* Closes every connection the store opened. Call once, after all threads that
+ * used store_reader have stopped. Accepts NULL. */
+void store_close(struct store *store);
+
+/* This thread's read connection, opened on the first call from the thread and
+ * owned by the store. NULL if it cannot be opened. */
+struct db *store_reader(struct store *store);
+
+/* The write connection, locked for the caller until store_writer_end; NULL for
+ * a read-only store. */
+struct db *store_writer_begin(struct store *store);
+void store_writer_end(struct store *store);
+
+/* True when the database answers a trivial query (readiness). */
+bool db_ping(struct db *db);
+
+/* The schema version (PRAGMA user_version) the database is at. */
+int db_schema_version(struct db *db);
+
+/* The EXPLAIN QUERY PLAN of the last list query this connection ran, as a JSON
+ * array of plan lines (caller owns). Tests use it to prove lists use indexes. */
+enum db_status db_explain_last(struct db *db, json_t **out);
+
+/* Where db/ reports errors it cannot return (unexpected SQLite failures).
+ * Defaults to stderr. The text never reaches clients. */
+void db_set_logger(void (*logger)(const char *message));
+
+/* Last error text of a failed call on this connection, for logs only. */
+const char *db_last_error(struct db *db);
+
+/* A position in a keyset-paginated list: the sort key and id of the last row
+ * of the previous page. `key` holds the sort value as text (a date, a folded
+ * name or a count). */
+#define KEYSET_KEY_MAX 512
+struct keyset {
+    bool set;
+    char key[KEYSET_KEY_MAX];
+    int64_t id;
+};
+
+/* The kinds of record a path or filter can name by id or slug. */
+enum db_kind { KIND_ARTICLE, KIND_ENTITY, KIND_AGREEMENT, KIND_QUOTE };
+
+/* Finds the id of the record of `kind` that `ref` names: a decimal id or a
+ * slug. DB_NOT_FOUND when none does. */
+enum db_status db_resolve(struct db *db, enum db_kind kind, const char *ref, int64_t *id);

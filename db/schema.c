@@ -1,0 +1,186 @@
+#include "db/schema.h"
+
+#include <stdio.h>
+
+/* Migrations, oldest first. The database's PRAGMA user_version is the number
+ * of migrations applied; a migration is never edited once released, only
+ * followed by another. */
+static const char *const migrations[] = {
+    /* 1: the core tables. */
+    "CREATE TABLE articles ("
+    "  id INTEGER PRIMARY KEY,"
+    "  slug TEXT NOT NULL UNIQUE,"
+    "  title TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  url TEXT,"
+    "  published_at TEXT NOT NULL,"
+    "  summary TEXT,"
+    "  body TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+    /* The list order (newest first) and the source filter walk these. */
+    "CREATE INDEX articles_by_date ON articles (published_at DESC, id DESC);"
+    "CREATE INDEX articles_by_source ON articles (source, published_at DESC, id DESC);"
+
+    /* name_key is the name folded for prefix search and sorting; kept by the
+     * store's code, which folds the same way for queries. The counts are
+     * kept by the mention triggers below so sorting by them can use an
+     * index instead of aggregating on every request. */
+    "CREATE TABLE entities ("
+    "  id INTEGER PRIMARY KEY,"
+    "  slug TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  name_key TEXT NOT NULL,"
+    "  type TEXT NOT NULL CHECK (type IN ('person', 'organization', 'location', 'product')),"
+    "  description TEXT,"
+    "  article_count INTEGER NOT NULL DEFAULT 0,"
+    "  mention_count INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+    "CREATE INDEX entities_by_name ON entities (name_key, id);"
+    "CREATE INDEX entities_by_type_name ON entities (type, name_key, id);"
+    "CREATE INDEX entities_by_mentions ON entities (mention_count DESC, id);"
+    "CREATE INDEX entities_by_type_mentions ON entities (type, mention_count DESC, id);"
+
+    "CREATE TABLE entity_aliases ("
+    "  entity_id INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  alias TEXT NOT NULL,"
+    "  alias_key TEXT NOT NULL,"
+    "  PRIMARY KEY (entity_id, alias)) WITHOUT ROWID;"
+    "CREATE INDEX entity_aliases_by_key ON entity_aliases (alias_key, entity_id);"
+
+    /* published_at is copied from the article so a page of an entity's
+     * articles is one ordered index range, not a sort of all its mentions. */
+    "CREATE TABLE mentions ("
+    "  article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,"
+    "  entity_id INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,"
+    "  count INTEGER NOT NULL CHECK (count > 0),"
+    "  published_at TEXT NOT NULL,"
+    "  PRIMARY KEY (article_id, entity_id)) WITHOUT ROWID;"
+    "CREATE INDEX mentions_by_entity ON mentions (entity_id, published_at DESC, article_id DESC);"
+    "CREATE TRIGGER mentions_added AFTER INSERT ON mentions BEGIN"
+    "  UPDATE entities SET article_count = article_count + 1,"
+    "                      mention_count = mention_count + NEW.count"
+    "   WHERE id = NEW.entity_id;"
+    " END;"
+    "CREATE TRIGGER mentions_removed AFTER DELETE ON mentions BEGIN"
+    "  UPDATE entities SET article_count = article_count - 1,"
+    "                      mention_count = mention_count - OLD.count"
+    "   WHERE id = OLD.entity_id;"
+    " END;"
+    "CREATE TRIGGER mentions_recounted AFTER UPDATE OF count, entity_id ON mentions BEGIN"
+    "  UPDATE entities SET article_count = article_count - 1,"
+    "                      mention_count = mention_count - OLD.count"
+    "   WHERE id = OLD.entity_id;"
+    "  UPDATE entities SET article_count = article_count + 1,"
+    "                      mention_count = mention_count + NEW.count"
+    "   WHERE id = NEW.entity_id;"
+    " END;"
+    "CREATE TRIGGER articles_redated AFTER UPDATE OF published_at ON articles BEGIN"
+    "  UPDATE mentions SET published_at = NEW.published_at WHERE article_id = NEW.id;"
+    " END;"
+
+    "CREATE TABLE quotes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  slug TEXT NOT NULL UNIQUE,"
+    "  article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,"
+    "  speaker_id INTEGER NOT NULL REFERENCES entities (id),"
+    "  text TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+    "CREATE INDEX quotes_by_article ON quotes (article_id, id);"
+    "CREATE INDEX quotes_by_speaker ON quotes (speaker_id, id);"
+
+    /* signed_key orders undated agreements after dated ones in the
+     * newest-first list without NULL special cases in the keyset. */
+    "CREATE TABLE agreements ("
+    "  id INTEGER PRIMARY KEY,"
+    "  slug TEXT NOT NULL UNIQUE,"
+    "  title TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('memorandum', 'treaty', 'accord', 'plan', 'deal',"
+    "                                     'agreement')),"
+    "  status TEXT NOT NULL CHECK (status IN ('proposed', 'signed', 'pending_ratification',"
+    "                                         'in_force', 'superseded', 'expired')),"
+    "  signed_on TEXT,"
+    "  signed_key TEXT GENERATED ALWAYS AS (coalesce(signed_on, '')) VIRTUAL,"
+    "  summary TEXT,"
+    "  supersedes_id INTEGER REFERENCES agreements (id) ON DELETE SET NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')));"
+    "CREATE INDEX agreements_by_date ON agreements (signed_key DESC, id DESC);"
+    "CREATE INDEX agreements_by_kind ON agreements (kind, signed_key DESC, id DESC);"
+    "CREATE INDEX agreements_by_status ON agreements (status, signed_key DESC, id DESC);"
+    "CREATE INDEX agreements_by_supersedes ON agreements (supersedes_id);"
+
+    /* position keeps the order the record gave (\"United States, Russia\"). */
+    "CREATE TABLE agreement_parties ("
+    "  agreement_id INTEGER NOT NULL REFERENCES agreements (id) ON DELETE CASCADE,"
+    "  entity_id INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  PRIMARY KEY (agreement_id, entity_id)) WITHOUT ROWID;"
+    "CREATE INDEX agreement_parties_by_entity ON agreement_parties (entity_id, agreement_id);"
+    "CREATE TABLE agreement_signatories ("
+    "  agreement_id INTEGER NOT NULL REFERENCES agreements (id) ON DELETE CASCADE,"
+    "  entity_id INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  PRIMARY KEY (agreement_id, entity_id)) WITHOUT ROWID;"
+    "CREATE INDEX agreement_signatories_by_entity"
+    "  ON agreement_signatories (entity_id, agreement_id);"
+    "CREATE TABLE agreement_articles ("
+    "  agreement_id INTEGER NOT NULL REFERENCES agreements (id) ON DELETE CASCADE,"
+    "  article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (agreement_id, article_id)) WITHOUT ROWID;"
+    "CREATE INDEX agreement_articles_by_article ON agreement_articles (article_id, agreement_id);",
+};
+
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+int schema_latest_version(void)
+{
+    return MIGRATION_COUNT;
+}
+
+enum db_status schema_migrate(struct db *db, int *from_version, char *err, size_t errlen)
+{
+    enum db_status rc = DB_ERR;
+    bool in_transaction = false;
+
+    /* IMMEDIATE takes the write lock before reading user_version, so two
+     * processes starting on a new file cannot both apply migration 1. */
+    if (conn_exec(db, "BEGIN IMMEDIATE") != DB_OK) {
+        snprintf(err, errlen, "cannot lock database for migration: %s", db_last_error(db));
+        goto done;
+    }
+    in_transaction = true;
+
+    int version = db_schema_version(db);
+    if (version < 0) {
+        snprintf(err, errlen, "cannot read schema version: %s", db_last_error(db));
+        goto done;
+    }
+    if (version > MIGRATION_COUNT) {
+        snprintf(err, errlen, "database schema %d is newer than this wirebase (%d)", version,
+                 MIGRATION_COUNT);
+        goto done;
+    }
+    *from_version = version;
+    for (int v = version; v < MIGRATION_COUNT; v++) {
+        if (conn_exec(db, migrations[v]) != DB_OK) {
+            snprintf(err, errlen, "migration %d failed: %s", v + 1, db_last_error(db));
+            goto done;
+        }
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", MIGRATION_COUNT);
+    if (conn_exec(db, sql) != DB_OK || conn_exec(db, "COMMIT") != DB_OK) {
+        snprintf(err, errlen, "cannot commit migration: %s", db_last_error(db));
+        goto done;
+    }
+    in_transaction = false;
+    rc = DB_OK;
+done:
+    if (in_transaction)
+        conn_exec(db, "ROLLBACK");
+    return rc;
+}

@@ -1,0 +1,176 @@
+#include "db/db.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db/conn.h"
+#include "db/schema.h"
+
+/* Readers are opened lazily, one per thread, and listed here so the store can
+ * close them all at shutdown; the thread-specific key only finds a thread's
+ * own reader quickly. */
+struct reader_list {
+    struct db **items;
+    size_t count, capacity;
+};
+
+struct store {
+    struct store_options opts;
+    char *path;
+    pthread_key_t reader_key;
+    pthread_mutex_t readers_lock;
+    struct reader_list readers;
+    pthread_mutex_t writer_lock;
+    struct db *writer; /* NULL when read-only */
+};
+
+static bool file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+struct store *store_open(const struct store_options *opts, bool *created, char *err, size_t errlen)
+{
+    struct store *store = calloc(1, sizeof *store);
+    bool key_made = false, locks_made = false;
+
+    if (store == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    store->opts = *opts;
+    store->path = strdup(opts->path);
+    if (store->path == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    store->opts.path = store->path;
+    if (pthread_key_create(&store->reader_key, NULL) != 0) {
+        snprintf(err, errlen, "cannot create thread key");
+        goto fail;
+    }
+    key_made = true;
+    pthread_mutex_init(&store->readers_lock, NULL);
+    pthread_mutex_init(&store->writer_lock, NULL);
+    locks_made = true;
+
+    bool existed = file_exists(opts->path);
+    *created = false;
+    if (opts->read_only) {
+        if (!existed) {
+            snprintf(err, errlen, "%s does not exist (a read-only store is never created)",
+                     opts->path);
+            goto fail;
+        }
+        /* A read-only store still checks that the schema is the one this
+         * build reads, through a throwaway reader. */
+        struct db *probe = store_reader(store);
+        if (probe == NULL) {
+            snprintf(err, errlen, "cannot open %s read-only", opts->path);
+            goto fail;
+        }
+        if (db_schema_version(probe) != schema_latest_version()) {
+            snprintf(err, errlen, "%s has schema %d, this wirebase needs %d (open it once without --read-only to migrate)",
+                     opts->path, db_schema_version(probe), schema_latest_version());
+            goto fail;
+        }
+        return store;
+    }
+
+    store->writer = conn_open(opts->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &store->opts,
+                              err, errlen);
+    if (store->writer == NULL)
+        goto fail;
+    int from_version = 0;
+    if (schema_migrate(store->writer, &from_version, err, errlen) != DB_OK)
+        goto fail;
+    /* "Created" means "had no schema": an empty file made by mktemp is as
+     * new as a missing one. */
+    *created = from_version == 0;
+    return store;
+fail:
+    if (locks_made) {
+        store_close(store);
+        return NULL;
+    }
+    if (key_made)
+        pthread_key_delete(store->reader_key);
+    free(store->path);
+    free(store);
+    return NULL;
+}
+
+void store_close(struct store *store)
+{
+    if (store == NULL)
+        return;
+    for (size_t i = 0; i < store->readers.count; i++)
+        conn_close(store->readers.items[i]);
+    free(store->readers.items);
+    conn_close(store->writer);
+    pthread_key_delete(store->reader_key);
+    pthread_mutex_destroy(&store->readers_lock);
+    pthread_mutex_destroy(&store->writer_lock);
+    free(store->path);
+    free(store);
+}
+
+static bool remember_reader(struct store *store, struct db *db)
+{
+    bool ok = true;
+    pthread_mutex_lock(&store->readers_lock);
+    if (store->readers.count == store->readers.capacity) {
+        size_t capacity = store->readers.capacity ? store->readers.capacity * 2 : 8;
+        struct db **items = realloc(store->readers.items, capacity * sizeof *items);
+        if (items == NULL) {
+            ok = false;
+        } else {
+            store->readers.items = items;
+            store->readers.capacity = capacity;
+        }
+    }
+    if (ok)
+        store->readers.items[store->readers.count++] = db;
+    pthread_mutex_unlock(&store->readers_lock);
+    return ok;
+}
+
+struct db *store_reader(struct store *store)
+{
+    struct db *db = pthread_getspecific(store->reader_key);
+    if (db != NULL)
+        return db;
+
+    char err[256];
+    /* Readers open read-only even on a writable store: a handler bug can
+     * then never write through the read path. */
+    db = conn_open(store->path, SQLITE_OPEN_READONLY, &store->opts, err, sizeof err);
+    if (db == NULL) {
+        conn_log("%s", err);
+        return NULL;
+    }
+    if (!remember_reader(store, db)) {
+        conn_close(db);
+        return NULL;
+    }
+    pthread_setspecific(store->reader_key, db);
+    return db;
+}
+
+struct db *store_writer_begin(struct store *store)
+{
+    if (store->writer == NULL)
+        return NULL;
+    pthread_mutex_lock(&store->writer_lock);
+    return store->writer;
+}
+
+void store_writer_end(struct store *store)
+{
+    if (store->writer != NULL)
+        pthread_mutex_unlock(&store->writer_lock);
+}

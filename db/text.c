@@ -1,0 +1,207 @@
+#include "db/text.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLUG_MAX 120
+
+bool text_fold(const char *in, char *out, size_t outlen)
+{
+    size_t i = 0;
+    for (; in[i] != '\0'; i++) {
+        if (i + 1 >= outlen) {
+            out[i] = '\0';
+            return false;
+        }
+        char c = in[i];
+        out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    out[i] = '\0';
+    return true;
+}
+
+static bool all_digits(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s != '\0'; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+void text_slugify(const char *in, const char *fallback, char *out, size_t maxlen)
+{
+    size_t cap = maxlen < SLUG_MAX ? maxlen : SLUG_MAX;
+    size_t n = 0;
+    bool pending_hyphen = false;
+
+    for (const char *p = in; *p != '\0' && n < cap; p++) {
+        char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        bool keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        /* Apostrophes vanish rather than split a word: "don't" -> "dont". */
+        if (c == '\'' || (unsigned char)c == 0xE2) {
+            /* U+2019 is E2 80 99 in UTF-8; skip its three bytes. */
+            if ((unsigned char)c == 0xE2 && (unsigned char)p[1] == 0x80 &&
+                ((unsigned char)p[2] == 0x99 || (unsigned char)p[2] == 0x98)) {
+                p += 2;
+                continue;
+            }
+            if (c == '\'')
+                continue;
+        }
+        if (!keep) {
+            pending_hyphen = n > 0;
+            continue;
+        }
+        if (pending_hyphen) {
+            if (n + 2 > cap)
+                break;
+            out[n++] = '-';
+            pending_hyphen = false;
+        }
+        out[n++] = c;
+    }
+    /* A cut in mid-word reads badly; back up to the last hyphen if any. */
+    if (n == cap) {
+        char *hyphen = memrchr(out, '-', n);
+        if (hyphen != NULL && hyphen > out)
+            n = (size_t)(hyphen - out);
+    }
+    out[n] = '\0';
+    if (n == 0 || all_digits(out)) {
+        char tmp[SLUG_MAX + 1];
+        memcpy(tmp, out, n + 1);
+        size_t flen = strlen(fallback);
+        if (n == 0)
+            snprintf(out, maxlen, "%s", fallback);
+        else if (flen + 1 + n < maxlen)
+            snprintf(out, maxlen, "%s-%s", fallback, tmp);
+        else
+            snprintf(out, maxlen, "%s", fallback);
+    }
+}
+
+bool text_is_slug(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > SLUG_MAX || s[0] == '-' || s[n - 1] == '-' || all_digits(s))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '-') {
+            if (s[i + 1] == '-')
+                return false;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+            return false;
+    }
+    return true;
+}
+
+bool text_parse_id(const char *s, long long *id)
+{
+    if (!all_digits(s) || strlen(s) > 19)
+        return false;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v <= 0)
+        return false;
+    *id = v;
+    return true;
+}
+
+static bool digits_at(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+    return true;
+}
+
+static int number_at(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+bool text_is_date(const char *s)
+{
+    static const int days_in_month[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (strlen(s) != 10 || !digits_at(s, 4) || s[4] != '-' || !digits_at(s + 5, 2) ||
+        s[7] != '-' || !digits_at(s + 8, 2))
+        return false;
+    int year = number_at(s, 4), month = number_at(s + 5, 2), day = number_at(s + 8, 2);
+    if (year < 1 || month < 1 || month > 12 || day < 1)
+        return false;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    int last = days_in_month[month - 1] + (month == 2 && leap ? 1 : 0);
+    return day <= last;
+}
+
+bool text_is_timestamp(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 10)
+        return text_is_date(s);
+    if (n != 20)
+        return false;
+    char date[11];
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    const char *t = s + 10;
+    if (!text_is_date(date) || t[0] != 'T' || !digits_at(t + 1, 2) || t[3] != ':' ||
+        !digits_at(t + 4, 2) || t[6] != ':' || !digits_at(t + 7, 2) || t[9] != 'Z')
+        return false;
+    return number_at(t + 1, 2) < 24 && number_at(t + 4, 2) < 60 && number_at(t + 7, 2) < 60;
+}
+
+bool text_is_clean_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned char c = *p;
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                return false;
+            p++;
+            continue;
+        }
+        int extra;
+        uint32_t cp;
+        if ((c & 0xE0) == 0xC0) {
+            extra = 1;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            extra = 2;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            extra = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (end - p <= extra)
+            return false;
+        for (int i = 1; i <= extra; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        /* Overlong forms, surrogates and code points past U+10FFFF. */
+        static const uint32_t min_for[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < min_for[extra] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return false;
+        p += extra + 1;
+    }
+    return true;
+}

@@ -1,0 +1,34 @@
+#pragma once
+/* Text keys the store derives from names: folded keys and slugs. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Folds `in` for case-insensitive matching and ordering: ASCII letters are
+ * lowered, everything else is kept byte for byte (so UTF-8 stays valid).
+ * Writes at most outlen-1 bytes and a NUL; returns false if it did not fit. */
+bool text_fold(const char *in, char *out, size_t outlen);
+
+/* Makes a slug from `in`: lower-case ASCII letters and digits, runs of
+ * anything else become one hyphen, no leading or trailing hyphen, at most
+ * maxlen bytes cut at a hyphen where possible. A result that would be empty
+ * or all digits gets `fallback` prefixed so it can never be read as an id. */
+void text_slugify(const char *in, const char *fallback, char *out, size_t maxlen);
+
+/* True for a well-formed slug: [a-z0-9]+ joined by single hyphens, not all
+ * digits, at most 120 bytes. */
+bool text_is_slug(const char *s);
+
+/* True if s is a positive decimal id that fits in int64; writes it to *id. */
+bool text_parse_id(const char *s, long long *id);
+
+/* True for a real calendar date written YYYY-MM-DD. */
+bool text_is_date(const char *s);
+
+/* True for YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC), with a real date and
+ * time: the forms published_at is stored in, which sort as text. */
+bool text_is_timestamp(const char *s);
+
+/* True if s is well-formed UTF-8 with no NUL and no C0 control other than
+ * tab, newline and carriage return. */
+bool text_is_clean_utf8(const char *s, size_t len);

@@ -1,0 +1,57 @@
+#include "handlers/agreements.h"
+
+#include "db/agreements.h"
+#include "db/text.h"
+#include "handlers/params.h"
+
+static const char *const agreement_kinds[] = {"memorandum", "treaty", "accord", "plan",
+                                              "deal", "agreement", NULL};
+static const char *const agreement_statuses[] = {"proposed", "signed", "pending_ratification",
+                                                 "in_force", "superseded", "expired", NULL};
+
+/* Undated agreements carry an empty key: they sort last. */
+static bool is_agreement_key(const char *key)
+{
+    return key[0] == '\0' || text_is_date(key);
+}
+
+int handle_agreement_list(const struct request *req, struct reply *rep)
+{
+    static const char *const allowed[] = {"limit", "cursor", "party", "signatory", "kind",
+                                          "status", "since", "until", NULL};
+    struct agreement_filter filter = {0};
+    struct keyset after, next;
+    json_t *items = NULL;
+    int limit;
+
+    if (!params_only(req, rep, allowed) || !params_limit(req, rep, &limit) ||
+        !params_cursor(req, rep, "agreements", is_agreement_key, &after) ||
+        !params_ref(req, rep, "party", KIND_ENTITY, &filter.party_id) ||
+        !params_ref(req, rep, "signatory", KIND_ENTITY, &filter.signatory_id) ||
+        !params_enum(req, rep, "kind", agreement_kinds, &filter.kind) ||
+        !params_enum(req, rep, "status", agreement_statuses, &filter.status) ||
+        !params_date_range(req, rep, &filter.since, &filter.until))
+        return rep->status;
+
+    enum db_status rc = db_agreement_list(req->db, &filter, &after, limit, &items, &next);
+    if (rc != DB_OK)
+        return reply_db_error(rep, rc, "agreement");
+    return reply_page(rep, items, "agreements", &next);
+}
+
+int handle_agreement_get(const struct request *req, struct reply *rep)
+{
+    static const char *const allowed[] = {NULL};
+    json_t *agreement = NULL;
+    int64_t id;
+
+    if (!params_only(req, rep, allowed) || !params_path_ref(req, rep, KIND_AGREEMENT, &id))
+        return rep->status;
+
+    enum db_status rc = db_agreement_get(req->db, id, &agreement);
+    if (rc != DB_OK)
+        return reply_db_error(rep, rc, "agreement");
+    int status = reply_json(rep, 200, agreement);
+    json_decref(agreement);
+    return status;
+}

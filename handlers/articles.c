@@ -1,0 +1,50 @@
+#include "handlers/articles.h"
+
+#include "db/articles.h"
+#include "db/text.h"
+#include "handlers/params.h"
+
+static bool is_article_key(const char *key)
+{
+    return text_is_timestamp(key);
+}
+
+int handle_article_list(const struct request *req, struct reply *rep)
+{
+    static const char *const allowed[] = {"limit", "cursor", "source", "entity", "agreement",
+                                          "since", "until", NULL};
+    struct article_filter filter = {0};
+    struct keyset after, next;
+    json_t *items = NULL;
+    int limit;
+
+    if (!params_only(req, rep, allowed) || !params_limit(req, rep, &limit) ||
+        !params_cursor(req, rep, "articles", is_article_key, &after) ||
+        !params_text(req, rep, "source", 200, &filter.source) ||
+        !params_ref(req, rep, "entity", KIND_ENTITY, &filter.entity_id) ||
+        !params_ref(req, rep, "agreement", KIND_AGREEMENT, &filter.agreement_id) ||
+        !params_date_range(req, rep, &filter.since, &filter.until))
+        return rep->status;
+
+    enum db_status rc = db_article_list(req->db, &filter, &after, limit, &items, &next);
+    if (rc != DB_OK)
+        return reply_db_error(rep, rc, "article");
+    return reply_page(rep, items, "articles", &next);
+}
+
+int handle_article_get(const struct request *req, struct reply *rep)
+{
+    static const char *const allowed[] = {NULL};
+    json_t *article = NULL;
+    int64_t id;
+
+    if (!params_only(req, rep, allowed) || !params_path_ref(req, rep, KIND_ARTICLE, &id))
+        return rep->status;
+
+    enum db_status rc = db_article_get(req->db, id, &article);
+    if (rc != DB_OK)
+        return reply_db_error(rep, rc, "article");
+    int status = reply_json(rep, 200, article);
+    json_decref(article);
+    return status;
+}

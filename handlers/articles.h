@@ -1,0 +1,11 @@
+#pragma once
+#include "server/reply.h"
+#include "server/request.h"
+
+/* GET /v1/articles: newest first, filters source, entity, agreement,
+ * since, until; keyset pages. */
+int handle_article_list(const struct request *req, struct reply *rep);
+
+/* GET /v1/articles/{id}: one article by id or slug, with its entities,
+ * quotes and agreements. */
+int handle_article_get(const struct request *req, struct reply *rep);

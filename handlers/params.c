@@ -1,0 +1,201 @@
+#include "handlers/params.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db/text.h"
+#include "server/cursor.h"
+
+static const char *kind_name(enum db_kind kind)
+{
+    switch (kind) {
+    case KIND_ARTICLE: return "article";
+    case KIND_ENTITY: return "entity";
+    case KIND_AGREEMENT: return "agreement";
+    case KIND_QUOTE: return "quote";
+    }
+    return "record";
+}
+
+bool params_only(const struct request *req, struct reply *rep, const char *const *allowed)
+{
+    for (size_t i = 0; i < req->query->count; i++) {
+        const char *name = req->query->params[i].name;
+        bool known = false;
+        for (const char *const *a = allowed; *a != NULL && !known; a++)
+            known = strcmp(*a, name) == 0;
+        if (!known) {
+            char detail[160];
+            snprintf(detail, sizeof detail, "unknown parameter; this endpoint takes: ");
+            for (const char *const *a = allowed; *a != NULL; a++) {
+                size_t used = strlen(detail);
+                snprintf(detail + used, sizeof detail - used, "%s%s", *a, a[1] ? ", " : "");
+            }
+            if (allowed[0] == NULL)
+                snprintf(detail, sizeof detail, "unknown parameter; this endpoint takes none");
+            reply_problem(rep, 400, name, detail);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool params_limit(const struct request *req, struct reply *rep, int *limit)
+{
+    const char *text = query_get(req->query, "limit");
+    long long value;
+    *limit = LIMIT_DEFAULT;
+    if (text == NULL)
+        return true;
+    if (!text_parse_id(text, &value) || value > LIMIT_MAX) {
+        reply_problem(rep, 400, "limit", "must be an integer from 1 to 100");
+        return false;
+    }
+    *limit = (int)value;
+    return true;
+}
+
+bool params_cursor(const struct request *req, struct reply *rep, const char *tag,
+                   bool (*key_ok)(const char *key), struct keyset *after)
+{
+    const char *text = query_get(req->query, "cursor");
+    after->set = false;
+    if (text == NULL)
+        return true;
+    if (!cursor_decode(text, tag, after) || (key_ok != NULL && !key_ok(after->key))) {
+        reply_problem(rep, 400, "cursor",
+                      "is not a cursor of this list; pass next_cursor from the previous page as is");
+        return false;
+    }
+    return true;
+}
+
+bool params_date(const struct request *req, struct reply *rep, const char *name,
+                 const char **out)
+{
+    *out = query_get(req->query, name);
+    if (*out != NULL && !text_is_date(*out)) {
+        reply_problem(rep, 400, name, "must be a date written YYYY-MM-DD");
+        return false;
+    }
+    return true;
+}
+
+bool params_date_range(const struct request *req, struct reply *rep, const char **since,
+                       const char **until)
+{
+    if (!params_date(req, rep, "since", since) || !params_date(req, rep, "until", until))
+        return false;
+    if (*since != NULL && *until != NULL && strcmp(*until, *since) < 0) {
+        reply_problem(rep, 400, "until", "must not be before since");
+        return false;
+    }
+    return true;
+}
+
+bool params_enum(const struct request *req, struct reply *rep, const char *name,
+                 const char *const *values, const char **out)
+{
+    *out = query_get(req->query, name);
+    if (*out == NULL)
+        return true;
+    for (const char *const *v = values; *v != NULL; v++)
+        if (strcmp(*v, *out) == 0)
+            return true;
+    char detail[200];
+    snprintf(detail, sizeof detail, "must be one of: ");
+    for (const char *const *v = values; *v != NULL; v++) {
+        size_t used = strlen(detail);
+        snprintf(detail + used, sizeof detail - used, "%s%s", *v, v[1] ? ", " : "");
+    }
+    reply_problem(rep, 400, name, detail);
+    return false;
+}
+
+bool params_text(const struct request *req, struct reply *rep, const char *name, size_t max,
+                 const char **out)
+{
+    *out = query_get(req->query, name);
+    if (*out != NULL && ((*out)[0] == '\0' || strlen(*out) > max)) {
+        char detail[80];
+        snprintf(detail, sizeof detail, "must be 1 to %zu bytes of text", max);
+        reply_problem(rep, 400, name, detail);
+        return false;
+    }
+    return true;
+}
+
+bool params_ref(const struct request *req, struct reply *rep, const char *name, enum db_kind kind,
+                int64_t *id)
+{
+    const char *ref = query_get(req->query, name);
+    char detail[120];
+    *id = 0;
+    if (ref == NULL)
+        return true;
+    long long numeric;
+    if (!text_parse_id(ref, &numeric) && !text_is_slug(ref)) {
+        snprintf(detail, sizeof detail, "must be the id or slug of an %s", kind_name(kind));
+        reply_problem(rep, 400, name, detail);
+        return false;
+    }
+    enum db_status rc = db_resolve(req->db, kind, ref, id);
+    if (rc == DB_OK)
+        return true;
+    if (rc == DB_NOT_FOUND) {
+        snprintf(detail, sizeof detail, "no %s has this id or slug", kind_name(kind));
+        reply_problem(rep, 400, name, detail);
+    } else {
+        reply_db_error(rep, rc, kind_name(kind));
+    }
+    return false;
+}
+
+bool params_path_ref(const struct request *req, struct reply *rep, enum db_kind kind,
+                     int64_t *id)
+{
+    char detail[120];
+    long long numeric;
+    if (req->id == NULL || (!text_parse_id(req->id, &numeric) && !text_is_slug(req->id))) {
+        reply_problem(rep, 400, "id",
+                      "must be a numeric id or a slug (lower-case letters, digits, hyphens)");
+        return false;
+    }
+    enum db_status rc = db_resolve(req->db, kind, req->id, id);
+    if (rc == DB_OK)
+        return true;
+    snprintf(detail, sizeof detail, "%s", kind_name(kind));
+    reply_db_error(rep, rc, detail);
+    return false;
+}
+
+int reply_page(struct reply *rep, json_t *items, const char *tag, const struct keyset *next)
+{
+    char cursor[CURSOR_MAX];
+    json_t *page = NULL;
+    if (next->set && !cursor_encode(tag, next, cursor, sizeof cursor)) {
+        json_decref(items);
+        return reply_problem(rep, 500, NULL, "could not build the next cursor");
+    }
+    page = json_pack("{s:o, s:s?}", "data", items, "next_cursor", next->set ? cursor : NULL);
+    if (page == NULL)
+        return reply_problem(rep, 500, NULL, "could not build the page");
+    int status = reply_json(rep, 200, page);
+    json_decref(page);
+    return status;
+}
+
+int reply_db_error(struct reply *rep, enum db_status status, const char *what)
+{
+    char detail[120];
+    switch (status) {
+    case DB_NOT_FOUND:
+        snprintf(detail, sizeof detail, "no %s has this id or slug", what);
+        return reply_problem(rep, 404, NULL, detail);
+    case DB_BUSY:
+        reply_header(rep, "Retry-After", "1");
+        return reply_problem(rep, 503, NULL, "the database is busy; retry shortly");
+    default:
+        return reply_problem(rep, 500, NULL, "the database failed to answer; see the server log");
+    }
+}

@@ -1,0 +1,240 @@
+#include "server/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->db_path, sizeof cfg->db_path, "wirebase.db");
+    snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+    cfg->port = 8080;
+    cfg->threads = 2; /* one per core on the machines we target */
+    cfg->max_body = 1024 * 1024;
+    cfg->busy_timeout_ms = 5000;
+    cfg->cache_size_kib = 16384;
+    cfg->connection_timeout_s = 30;
+    cfg->connection_limit = 1024;
+    cfg->access_log = true;
+}
+
+const char *config_usage(void)
+{
+    return "usage: wirebase serve [options]\n"
+           "\n"
+           "  --db PATH              database file (WIREBASE_DB, default ./wirebase.db);\n"
+           "                         created with the sample data when missing\n"
+           "  --listen ADDR:PORT     address to listen on (WIREBASE_LISTEN, default\n"
+           "                         127.0.0.1:8080; [::1]:8080 for IPv6, port 0 = any)\n"
+           "  --threads N            worker threads, 1-64 (WIREBASE_THREADS, default 2)\n"
+           "  --read-only            open the database read-only (WIREBASE_READ_ONLY=1)\n"
+           "  --no-sample            leave a new database empty (WIREBASE_NO_SAMPLE=1)\n"
+           "  --max-body BYTES       largest request body (WIREBASE_MAX_BODY, default 1048576)\n"
+           "  --busy-timeout MS      wait for database locks (WIREBASE_BUSY_TIMEOUT, default 5000)\n"
+           "  --cache-size KIB       SQLite page cache per connection (WIREBASE_CACHE_SIZE,\n"
+           "                         default 16384)\n"
+           "  --timeout SECONDS      close idle connections (WIREBASE_TIMEOUT, default 30)\n"
+           "  --max-connections N    concurrent connections (WIREBASE_MAX_CONNECTIONS,\n"
+           "                         default 1024)\n"
+           "  --no-access-log        do not log requests (WIREBASE_ACCESS_LOG=0)\n"
+           "  --help, --version\n";
+}
+
+bool config_parse_listen(const char *text, char *host, size_t hostlen, unsigned short *port)
+{
+    const char *colon;
+    char addr[256];
+    size_t addr_len;
+
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (close == NULL || close[1] != ':')
+            return false;
+        addr_len = (size_t)(close - text - 1);
+        if (addr_len == 0 || addr_len >= sizeof addr)
+            return false;
+        memcpy(addr, text + 1, addr_len);
+        colon = close + 1;
+    } else {
+        colon = strrchr(text, ':');
+        if (colon == NULL)
+            return false;
+        addr_len = (size_t)(colon - text);
+        if (addr_len >= sizeof addr)
+            return false;
+        memcpy(addr, text, addr_len);
+    }
+    addr[addr_len] = '\0';
+    if (addr_len == 0)
+        snprintf(addr, sizeof addr, "127.0.0.1");
+
+    unsigned char probe[sizeof(struct in6_addr)];
+    bool v6 = strchr(addr, ':') != NULL;
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, probe) != 1)
+        return false;
+
+    char *end = NULL;
+    errno = 0;
+    long p = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || errno != 0 || p < 0 || p > 65535)
+        return false;
+    if (strlen(addr) >= hostlen)
+        return false;
+    snprintf(host, hostlen, "%s", addr);
+    *port = (unsigned short)p;
+    return true;
+}
+
+static bool parse_long(const char *text, long min, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (text[0] == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_bool(const char *text, bool *out)
+{
+    if (strcmp(text, "1") == 0 || strcmp(text, "true") == 0 || strcmp(text, "yes") == 0) {
+        *out = true;
+        return true;
+    }
+    if (strcmp(text, "0") == 0 || strcmp(text, "false") == 0 || strcmp(text, "no") == 0) {
+        *out = false;
+        return true;
+    }
+    return false;
+}
+
+/* One setting: its flag, its variable, and how its value is read. */
+enum setting_kind { S_PATH, S_LISTEN, S_INT, S_FLAG, S_NEG_FLAG };
+
+struct setting {
+    const char *flag;
+    const char *env;
+    enum setting_kind kind;
+    long min, max;
+    size_t offset;
+};
+
+#define FIELD(f) offsetof(struct config, f)
+
+static const struct setting settings[] = {
+    {"--db", "WIREBASE_DB", S_PATH, 0, 0, FIELD(db_path)},
+    {"--listen", "WIREBASE_LISTEN", S_LISTEN, 0, 0, 0},
+    {"--threads", "WIREBASE_THREADS", S_INT, 1, 64, FIELD(threads)},
+    {"--read-only", "WIREBASE_READ_ONLY", S_FLAG, 0, 0, FIELD(read_only)},
+    {"--no-sample", "WIREBASE_NO_SAMPLE", S_FLAG, 0, 0, FIELD(no_sample)},
+    {"--max-body", "WIREBASE_MAX_BODY", S_INT, 1, 1L << 30, FIELD(max_body)},
+    {"--busy-timeout", "WIREBASE_BUSY_TIMEOUT", S_INT, 1, 600000, FIELD(busy_timeout_ms)},
+    {"--cache-size", "WIREBASE_CACHE_SIZE", S_INT, 64, 1L << 22, FIELD(cache_size_kib)},
+    {"--timeout", "WIREBASE_TIMEOUT", S_INT, 1, 3600, FIELD(connection_timeout_s)},
+    {"--max-connections", "WIREBASE_MAX_CONNECTIONS", S_INT, 1, 100000, FIELD(connection_limit)},
+    {"--no-access-log", "WIREBASE_ACCESS_LOG", S_NEG_FLAG, 0, 0, FIELD(access_log)},
+};
+
+#define SETTING_COUNT (sizeof settings / sizeof settings[0])
+
+static bool apply(struct config *cfg, const struct setting *s, const char *value, bool from_env,
+                  char *err, size_t errlen)
+{
+    char *base = (char *)cfg;
+    const char *name = from_env ? s->env : s->flag;
+    long n;
+    bool b;
+
+    switch (s->kind) {
+    case S_PATH:
+        if (value[0] == '\0' || strlen(value) >= sizeof cfg->db_path) {
+            snprintf(err, errlen, "%s: must be a file path", name);
+            return false;
+        }
+        snprintf(base + s->offset, sizeof cfg->db_path, "%s", value);
+        return true;
+    case S_LISTEN:
+        if (!config_parse_listen(value, cfg->listen_host, sizeof cfg->listen_host, &cfg->port)) {
+            snprintf(err, errlen, "%s: \"%s\" is not ADDR:PORT with a numeric address", name,
+                     value);
+            return false;
+        }
+        return true;
+    case S_INT:
+        if (!parse_long(value, s->min, s->max, &n)) {
+            snprintf(err, errlen, "%s: \"%s\" is not a number from %ld to %ld", name, value,
+                     s->min, s->max);
+            return false;
+        }
+        if (s->offset == FIELD(max_body))
+            cfg->max_body = (size_t)n;
+        else
+            *(int *)(base + s->offset) = (int)n;
+        return true;
+    case S_FLAG:
+    case S_NEG_FLAG:
+        /* A flag on the command line takes no value; a variable says 1/0. */
+        if (!from_env) {
+            *(bool *)(base + s->offset) = s->kind == S_FLAG;
+            return true;
+        }
+        if (!parse_bool(value, &b)) {
+            snprintf(err, errlen, "%s: \"%s\" is not 1 or 0", name, value);
+            return false;
+        }
+        *(bool *)(base + s->offset) = b;
+        return true;
+    }
+    return false;
+}
+
+enum config_result config_load(struct config *cfg, int argc, char **argv, int first, char *err,
+                               size_t errlen)
+{
+    for (size_t i = 0; i < SETTING_COUNT; i++) {
+        const char *value = getenv(settings[i].env);
+        if (value != NULL && !apply(cfg, &settings[i], value, true, err, errlen))
+            return CONFIG_INVALID;
+    }
+    for (int a = first; a < argc; a++) {
+        const char *arg = argv[a];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+            return CONFIG_HELP;
+        if (strcmp(arg, "--version") == 0)
+            return CONFIG_VERSION;
+
+        /* Both "--flag value" and "--flag=value". */
+        const char *eq = strchr(arg, '=');
+        size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+        const struct setting *s = NULL;
+        for (size_t i = 0; i < SETTING_COUNT && s == NULL; i++)
+            if (strlen(settings[i].flag) == name_len && strncmp(settings[i].flag, arg, name_len) == 0)
+                s = &settings[i];
+        if (s == NULL) {
+            snprintf(err, errlen, "unknown option \"%s\" (see --help)", arg);
+            return CONFIG_INVALID;
+        }
+        const char *value = NULL;
+        bool takes_value = s->kind != S_FLAG && s->kind != S_NEG_FLAG;
+        if (takes_value) {
+            if (eq != NULL)
+                value = eq + 1;
+            else if (a + 1 < argc)
+                value = argv[++a];
+            else {
+                snprintf(err, errlen, "%s needs a value", s->flag);
+                return CONFIG_INVALID;
+            }
+        } else if (eq != NULL) {
+            snprintf(err, errlen, "%s takes no value", s->flag);
+            return CONFIG_INVALID;
+        }
+        if (!apply(cfg, s, value, false, err, errlen))
+            return CONFIG_INVALID;
+    }
+    return CONFIG_OK;
+}

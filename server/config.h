@@ -1,0 +1,37 @@
+#pragma once
+/* Settings of `wirebase serve`, from defaults, then WIREBASE_* environment
+ * variables, then command-line flags (the last one wins). */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config {
+    char db_path[1024];
+    char listen_host[256]; /* numeric IPv4 or IPv6 address */
+    unsigned short port;   /* 0 picks a free port */
+    int threads;
+    bool read_only;
+    bool no_sample;        /* do not fill a new database with the sample data */
+    size_t max_body;       /* bytes */
+    int busy_timeout_ms;
+    int cache_size_kib;
+    int connection_timeout_s;
+    int connection_limit;
+    bool access_log;
+};
+
+enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_INVALID };
+
+/* The defaults: ./wirebase.db, 127.0.0.1:8080, 2 threads, 1 MiB bodies. */
+void config_defaults(struct config *cfg);
+
+/* Applies WIREBASE_* variables, then argv[first..argc) flags. On
+ * CONFIG_INVALID err says which setting and why. */
+enum config_result config_load(struct config *cfg, int argc, char **argv, int first, char *err,
+                               size_t errlen);
+
+/* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" (host 127.0.0.1). */
+bool config_parse_listen(const char *text, char *host, size_t hostlen, unsigned short *port);
+
+/* The `serve` usage text. */
+const char *config_usage(void);

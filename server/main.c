@@ -1,0 +1,206 @@
+/* wirebase: the command line. `serve` runs the HTTP service, `load` puts a
+ * dataset file into a database. */
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/dataset.h"
+#include "db/db.h"
+#include "handlers/meta.h"
+#include "server/config.h"
+#include "server/log.h"
+#include "server/sample.h"
+#include "server/server.h"
+
+/* Exit codes: 0 done, 1 failed at run time, 2 bad usage or configuration. */
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
+/* How long requests in flight get to finish after SIGTERM. */
+#define SHUTDOWN_GRACE_MS 10000
+
+static const char usage[] =
+    "usage: wirebase COMMAND [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve [options]            run the HTTP service (see wirebase serve --help)\n"
+    "  load FILE.json [--db PATH] add a dataset file to a database (all or nothing)\n"
+    "\n"
+    "  --help       this text\n"
+    "  --version    print the version\n";
+
+static void log_db_message(const char *message)
+{
+    log_error("db", "%s", message);
+}
+
+static struct store *open_store(const struct config *cfg, bool *created)
+{
+    char err[512];
+    struct store_options opts = {
+        .path = cfg->db_path,
+        .read_only = cfg->read_only,
+        .busy_timeout_ms = cfg->busy_timeout_ms,
+        .cache_size_kib = cfg->cache_size_kib,
+    };
+    struct store *store = store_open(&opts, created, err, sizeof err);
+    if (store == NULL)
+        fprintf(stderr, "wirebase: %s\n", err);
+    return store;
+}
+
+static int fill_with_sample(struct store *store, const char *path)
+{
+    char err[512];
+    struct dataset_counts n;
+    if (sample_load(store, &n, err, sizeof err) != DB_OK) {
+        fprintf(stderr, "wirebase: cannot load the sample data into %s: %s\n", path, err);
+        return EXIT_FAILED;
+    }
+    log_info("main", "new database %s filled with the sample data: %d articles, %d entities, "
+                     "%d quotes, %d agreements",
+             path, n.articles, n.entities, n.quotes, n.agreements);
+    return EXIT_OK;
+}
+
+static int run_serve(int argc, char **argv)
+{
+    struct config cfg;
+    char err[512];
+    bool created = false;
+    struct store *store = NULL;
+    struct server *srv = NULL;
+    int rc = EXIT_FAILED;
+    sigset_t stop_signals;
+
+    config_defaults(&cfg);
+    switch (config_load(&cfg, argc, argv, 2, err, sizeof err)) {
+    case CONFIG_HELP: fputs(config_usage(), stdout); return EXIT_OK;
+    case CONFIG_VERSION: printf("wirebase %s\n", WIREBASE_VERSION); return EXIT_OK;
+    case CONFIG_INVALID: fprintf(stderr, "wirebase serve: %s\n", err); return EXIT_USAGE;
+    case CONFIG_OK: break;
+    }
+    if (!cfg.access_log)
+        log_set_access_stream(NULL);
+
+    /* Block the stop signals before any thread starts, so every worker
+     * inherits the mask and only sigwait below receives them. */
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    store = open_store(&cfg, &created);
+    if (store == NULL)
+        goto done;
+    if (created && !cfg.no_sample && fill_with_sample(store, cfg.db_path) != EXIT_OK)
+        goto done;
+
+    srv = server_start(&cfg, store);
+    if (srv == NULL)
+        goto done;
+    log_info("main", "wirebase %s listening on %s%s%s:%u, database %s%s, %d threads",
+             WIREBASE_VERSION, strchr(cfg.listen_host, ':') ? "[" : "", cfg.listen_host,
+             strchr(cfg.listen_host, ':') ? "]" : "", server_port(srv), cfg.db_path,
+             cfg.read_only ? " (read-only)" : "", cfg.threads);
+
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    log_info("main", "%s received; finishing requests in flight", strsignal(sig));
+    rc = EXIT_OK;
+done:
+    server_stop(srv, SHUTDOWN_GRACE_MS);
+    store_close(store);
+    if (rc == EXIT_OK)
+        log_info("main", "stopped cleanly");
+    return rc;
+}
+
+static int run_load(int argc, char **argv)
+{
+    struct config cfg;
+    const char *file = NULL;
+    char err[512];
+    bool created;
+    json_error_t jerr;
+    json_t *dataset = NULL;
+    struct store *store = NULL;
+    struct dataset_counts n;
+    int rc = EXIT_FAILED;
+
+    config_defaults(&cfg);
+    /* `load` shares serve's --db/WIREBASE_DB; the file is its one argument. */
+    char *args[argc];
+    int nargs = 0;
+    for (int a = 2; a < argc; a++) {
+        if (argv[a][0] != '-' && file == NULL)
+            file = argv[a];
+        else
+            args[nargs++] = argv[a];
+    }
+    switch (config_load(&cfg, nargs, args, 0, err, sizeof err)) {
+    case CONFIG_HELP: fputs(usage, stdout); return EXIT_OK;
+    case CONFIG_VERSION: printf("wirebase %s\n", WIREBASE_VERSION); return EXIT_OK;
+    case CONFIG_INVALID: fprintf(stderr, "wirebase load: %s\n", err); return EXIT_USAGE;
+    case CONFIG_OK: break;
+    }
+    if (file == NULL) {
+        fprintf(stderr, "wirebase load: which file? (wirebase load FILE.json [--db PATH])\n");
+        return EXIT_USAGE;
+    }
+    if (cfg.read_only) {
+        fprintf(stderr, "wirebase load: cannot load into a read-only database\n");
+        return EXIT_USAGE;
+    }
+
+    /* JSON_REJECT_DUPLICATES: a record with two "name" keys is ambiguous. */
+    dataset = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
+    if (dataset == NULL) {
+        fprintf(stderr, "wirebase load: %s:%d:%d: %s\n", file, jerr.line, jerr.column, jerr.text);
+        goto done;
+    }
+    cfg.read_only = false;
+    store = open_store(&cfg, &created);
+    if (store == NULL)
+        goto done;
+    if (db_dataset_load(store, dataset, &n, err, sizeof err) != DB_OK) {
+        fprintf(stderr, "wirebase load: %s: %s (nothing was loaded)\n", file, err);
+        goto done;
+    }
+    printf("loaded %d articles, %d entities, %d quotes, %d agreements into %s\n", n.articles,
+           n.entities, n.quotes, n.agreements, cfg.db_path);
+    rc = EXIT_OK;
+done:
+    store_close(store);
+    json_decref(dataset);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    db_set_logger(log_db_message);
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *command = argv[1];
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 ||
+        strcmp(command, "help") == 0) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(command, "--version") == 0) {
+        printf("wirebase %s\n", WIREBASE_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(command, "serve") == 0)
+        return run_serve(argc, argv);
+    if (strcmp(command, "load") == 0)
+        return run_load(argc, argv);
+    fprintf(stderr, "wirebase: unknown command \"%s\"\n\n%s", command, usage);
+    return EXIT_USAGE;
+}

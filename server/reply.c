@@ -1,0 +1,119 @@
+#include "server/reply.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/log.h"
+
+static void set_body(struct reply *rep, char *body, const char *content_type)
+{
+    free(rep->body);
+    rep->body = body;
+    rep->body_len = body ? strlen(body) : 0;
+    rep->content_type = content_type;
+}
+
+/* The last-resort body when even building a problem fails. */
+static void set_static_error(struct reply *rep)
+{
+    static const char text[] = "{\"type\":\"/problems/internal-error\",\"title\":\"Internal error\","
+                               "\"status\":500,\"detail\":\"the server could not build its answer\"}";
+    rep->status = 500;
+    set_body(rep, strdup(text), "application/problem+json");
+}
+
+int reply_json(struct reply *rep, int status, const json_t *value)
+{
+    /* COMPACT keeps bodies small; jansson writes UTF-8 as is (no
+     * ENSURE_ASCII), matching the charset we declare. */
+    char *text = json_dumps(value, JSON_COMPACT);
+    if (text == NULL) {
+        log_error("reply", "cannot serialize a %d response", status);
+        set_static_error(rep);
+        return rep->status;
+    }
+    rep->status = status;
+    set_body(rep, text, "application/json");
+    return status;
+}
+
+struct problem_kind {
+    int status;
+    const char *type;
+    const char *title;
+};
+
+/* `type` and `title` name the class of problem for programs; `detail`
+ * explains this occurrence to people. */
+static const struct problem_kind problem_kinds[] = {
+    {400, "/problems/invalid-request", "Invalid request"},
+    {401, "/problems/unauthorized", "Unauthorized"},
+    {403, "/problems/forbidden", "Forbidden"},
+    {404, "/problems/not-found", "Not found"},
+    {405, "/problems/method-not-allowed", "Method not allowed"},
+    {406, "/problems/not-acceptable", "Not acceptable"},
+    {409, "/problems/conflict", "Conflict"},
+    {413, "/problems/body-too-large", "Request body too large"},
+    {414, "/problems/uri-too-long", "URI too long"},
+    {415, "/problems/unsupported-media-type", "Unsupported media type"},
+    {422, "/problems/unprocessable", "Unprocessable content"},
+    {500, "/problems/internal-error", "Internal error"},
+    {503, "/problems/unavailable", "Service unavailable"},
+};
+
+int reply_problem(struct reply *rep, int status, const char *field, const char *detail)
+{
+    const char *type = "about:blank", *title = "Error";
+    for (size_t i = 0; i < sizeof problem_kinds / sizeof problem_kinds[0]; i++) {
+        if (problem_kinds[i].status == status) {
+            type = problem_kinds[i].type;
+            title = problem_kinds[i].title;
+        }
+    }
+    /* A bad parameter is its own class, so clients can branch on it. */
+    if (status == 400 && field != NULL) {
+        type = "/problems/invalid-parameter";
+        title = "Invalid parameter";
+    }
+    json_t *problem = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status",
+                                status, "detail", detail);
+    if (problem != NULL && field != NULL)
+        json_object_set_new(problem, "errors",
+                            json_pack("[{s:s, s:s}]", "field", field, "message", detail));
+    char *text = problem ? json_dumps(problem, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(problem);
+    if (text == NULL) {
+        set_static_error(rep);
+        return rep->status;
+    }
+    rep->status = status;
+    set_body(rep, text, "application/problem+json");
+    return status;
+}
+
+void reply_header(struct reply *rep, const char *name, const char *value)
+{
+    if (rep->header_count == REPLY_MAX_HEADERS) {
+        log_error("reply", "too many headers; dropped %s", name);
+        return;
+    }
+    struct reply_header *h = &rep->headers[rep->header_count];
+    h->name = strdup(name);
+    h->value = strdup(value);
+    if (h->name == NULL || h->value == NULL) {
+        free(h->name);
+        free(h->value);
+        return;
+    }
+    rep->header_count++;
+}
+
+void reply_free(struct reply *rep)
+{
+    free(rep->body);
+    for (size_t i = 0; i < rep->header_count; i++) {
+        free(rep->headers[i].name);
+        free(rep->headers[i].value);
+    }
+    memset(rep, 0, sizeof *rep);
+}

@@ -1,0 +1,21 @@
+#pragma once
+/* A parsed request as handlers see it: no HTTP library types. */
+
+#include <stddef.h>
+
+#include "db/db.h"
+#include "server/query.h"
+
+struct request {
+    const char *method;       /* as sent; HEAD reaches GET handlers */
+    const char *path;         /* the request path, percent-decoded */
+    const char *id;           /* the decoded {id} path segment, or NULL */
+    const struct query *query;
+    const char *body;         /* the request body (NUL-terminated), or NULL */
+    size_t body_len;
+    struct store *store;
+    struct db *db;            /* this worker thread's read connection */
+    /* A request header's value, or NULL. */
+    const char *(*header)(const struct request *req, const char *name);
+    void *transport;          /* the connection behind header() */
+};

@@ -1,0 +1,35 @@
+#pragma once
+/* Matching a request to the route table. Patterns are literal segments and
+ * "{id}", which matches any one non-empty segment. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "server/reply.h"
+#include "server/request.h"
+
+/* A handler checks its input, calls db/, fills the reply and returns the
+ * status it set. */
+typedef int (*handler_fn)(const struct request *req, struct reply *rep);
+
+struct route {
+    const char *method;
+    const char *pattern;
+    handler_fn handler;
+};
+
+enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
+
+struct route_match {
+    const struct route *route;
+    /* The raw (still percent-encoded) {id} segment, pointing into the path. */
+    const char *id;
+    size_t id_len;
+    /* For ROUTE_BAD_METHOD: the methods the path allows, e.g. "GET, HEAD". */
+    char allow[64];
+};
+
+/* Finds the route for method and raw path (no query string). HEAD is served
+ * by the GET route. */
+enum route_result router_match(const struct route *routes, size_t count, const char *method,
+                               const char *path, struct route_match *match);

@@ -1,0 +1,347 @@
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/log.h"
+#include "server/query.h"
+#include "server/reply.h"
+#include "server/request.h"
+#include "server/router.h"
+#include "server/routes.h"
+
+struct server {
+    struct MHD_Daemon *daemon;
+    struct store *store;
+    struct config cfg;
+    atomic_int in_flight;
+    unsigned short port;
+};
+
+/* One request's state, from the request line to the completion callback. */
+struct exchange {
+    struct server *server;
+    char *target; /* the raw request target: path and query, still encoded */
+    struct timespec started_at;
+    bool body_phase;
+    char *body;
+    size_t body_len, body_cap;
+    bool body_too_large;
+    int status;
+    uint64_t bytes;
+    const char *route; /* the matched route's pattern, for the access log */
+    char method[16];
+};
+
+static uint64_t micros_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)(now.tv_sec - start->tv_sec) * 1000000u +
+           (uint64_t)((now.tv_nsec - start->tv_nsec) / 1000);
+}
+
+/* libmicrohttpd hands us the raw target here, before it decodes anything:
+ * our own parser then decides what is valid, and %2F stays inside a
+ * segment. The returned exchange becomes the request's context. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *connection)
+{
+    (void)connection;
+    struct server *srv = cls;
+    struct exchange *ex = calloc(1, sizeof *ex);
+    if (ex == NULL)
+        return NULL;
+    ex->server = srv;
+    ex->target = strdup(uri != NULL ? uri : "");
+    clock_gettime(CLOCK_MONOTONIC, &ex->started_at);
+    atomic_fetch_add(&srv->in_flight, 1);
+    return ex;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *connection, void **req_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    (void)connection;
+    (void)code;
+    struct server *srv = cls;
+    struct exchange *ex = *req_cls;
+    if (ex == NULL)
+        return;
+    if (ex->status != 0)
+        log_access(ex->method, ex->target ? ex->target : "", ex->route, ex->status, ex->bytes,
+                   micros_since(&ex->started_at));
+    free(ex->target);
+    free(ex->body);
+    free(ex);
+    *req_cls = NULL;
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static const char *request_header(const struct request *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->transport, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *connection, struct exchange *ex,
+                                  struct reply *rep)
+{
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(rep->body_len, rep->body, MHD_RESPMEM_MUST_FREE);
+    if (response == NULL) {
+        reply_free(rep);
+        return MHD_NO;
+    }
+    rep->body = NULL; /* libmicrohttpd frees it with the response */
+    if (rep->content_type != NULL)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
+    /* Browsers must never guess a type for our JSON. */
+    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+    for (size_t i = 0; i < rep->header_count; i++)
+        MHD_add_response_header(response, rep->headers[i].name, rep->headers[i].value);
+
+    ex->status = rep->status;
+    ex->bytes = rep->body_len;
+    enum MHD_Result result = MHD_queue_response(connection, (unsigned int)rep->status, response);
+    MHD_destroy_response(response);
+    reply_free(rep);
+    return result;
+}
+
+/* Routes the request and runs its handler; fills rep. */
+static void dispatch(struct server *srv, struct MHD_Connection *connection, struct exchange *ex,
+                     struct reply *rep)
+{
+    struct query query = {0};
+    struct route_match match;
+    char *path = NULL, *id = NULL;
+    const char *bad_name = NULL;
+
+    char *question = strchr(ex->target, '?');
+    size_t path_len = question ? (size_t)(question - ex->target) : strlen(ex->target);
+    char *raw_path = strndup(ex->target, path_len);
+    if (raw_path == NULL) {
+        reply_problem(rep, 500, NULL, "out of memory");
+        goto done;
+    }
+
+    switch (router_match(routes, route_count, ex->method, raw_path, &match)) {
+    case ROUTE_NOT_FOUND:
+        reply_problem(rep, 404, NULL, "no such endpoint; the API lives under /v1/");
+        goto done;
+    case ROUTE_BAD_METHOD:
+        reply_header(rep, "Allow", match.allow);
+        reply_problem(rep, 405, NULL, "this endpoint does not take that method; see Allow");
+        goto done;
+    case ROUTE_FOUND: break;
+    }
+    ex->route = match.route->pattern;
+
+    if (!query_decode(raw_path, path_len, false, &path)) {
+        reply_problem(rep, 400, "path", "the path has invalid percent-encoding or characters");
+        goto done;
+    }
+    if (match.id != NULL && !query_decode(match.id, match.id_len, false, &id)) {
+        reply_problem(rep, 400, "id", "the id has invalid percent-encoding or characters");
+        goto done;
+    }
+    switch (query_parse(question ? question + 1 : NULL, &query, &bad_name)) {
+    case QUERY_OK: break;
+    case QUERY_BAD_ENCODING:
+        reply_problem(rep, 400, bad_name, "invalid percent-encoding or characters");
+        goto done;
+    case QUERY_DUPLICATE:
+        reply_problem(rep, 400, bad_name, "given more than once");
+        goto done;
+    case QUERY_TOO_MANY:
+        reply_problem(rep, 400, "query", "too many query parameters");
+        goto done;
+    case QUERY_NO_MEMORY:
+        reply_problem(rep, 500, NULL, "out of memory");
+        goto done;
+    }
+
+    struct request req = {
+        .method = ex->method,
+        .path = path,
+        .id = id,
+        .query = &query,
+        .body = ex->body,
+        .body_len = ex->body_len,
+        .store = srv->store,
+        .db = store_reader(srv->store),
+        .header = request_header,
+        .transport = connection,
+    };
+    if (req.db == NULL) {
+        reply_header(rep, "Retry-After", "1");
+        reply_problem(rep, 503, NULL, "the database cannot be opened; see the server log");
+        goto done;
+    }
+    match.route->handler(&req, rep);
+done:
+    query_free(&query);
+    free(raw_path);
+    free(path);
+    free(id);
+}
+
+static bool append_body(struct exchange *ex, const char *data, size_t len, size_t max)
+{
+    if (ex->body_too_large || ex->body_len + len > max) {
+        ex->body_too_large = true;
+        return true; /* keep reading and discarding; the reply says 413 */
+    }
+    if (ex->body_len + len + 1 > ex->body_cap) {
+        size_t cap = ex->body_cap ? ex->body_cap : 4096;
+        while (cap < ex->body_len + len + 1)
+            cap *= 2;
+        char *grown = realloc(ex->body, cap);
+        if (grown == NULL)
+            return false;
+        ex->body = grown;
+        ex->body_cap = cap;
+    }
+    memcpy(ex->body + ex->body_len, data, len);
+    ex->body_len += len;
+    ex->body[ex->body_len] = '\0';
+    return true;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)url;
+    (void)version;
+    struct server *srv = cls;
+    struct exchange *ex = *req_cls;
+    struct reply rep = {0};
+
+    if (ex == NULL || ex->target == NULL)
+        return MHD_NO; /* out of memory at the request line */
+
+    /* libmicrohttpd 0.9.75 answers a response queued on the first call as an
+     * early reply and closes the connection, so the first call only marks
+     * the request; the reply is queued on a later call. */
+    if (!ex->body_phase) {
+        ex->body_phase = true;
+        snprintf(ex->method, sizeof ex->method, "%s", method);
+        const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
+        /* Refuse an announced oversized body before reading any of it. */
+        if (length != NULL && strtoull(length, NULL, 10) > srv->cfg.max_body) {
+            reply_problem(&rep, 413, NULL, "the request body is larger than the server accepts");
+            return send_reply(connection, ex, &rep);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        bool ok = append_body(ex, upload_data, *upload_data_size, srv->cfg.max_body);
+        *upload_data_size = 0;
+        return ok ? MHD_YES : MHD_NO;
+    }
+    if (ex->status != 0)
+        return MHD_YES; /* already answered (the early 413) */
+
+    if (ex->body_too_large)
+        reply_problem(&rep, 413, NULL, "the request body is larger than the server accepts");
+    else
+        dispatch(srv, connection, ex, &rep);
+    return send_reply(connection, ex, &rep);
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char message[512];
+    vsnprintf(message, sizeof message, fmt, ap);
+    size_t n = strlen(message);
+    while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == '\r'))
+        message[--n] = '\0';
+    log_error("http", "%s", message);
+}
+
+struct server *server_start(const struct config *cfg, struct store *store)
+{
+    struct server *srv = calloc(1, sizeof *srv);
+    struct sockaddr_in v4 = {0};
+    struct sockaddr_in6 v6 = {0};
+    const struct sockaddr *addr;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
+                         MHD_USE_ERROR_LOG;
+
+    if (srv == NULL)
+        return NULL;
+    srv->cfg = *cfg;
+    srv->store = store;
+    atomic_init(&srv->in_flight, 0);
+
+    if (strchr(cfg->listen_host, ':') != NULL) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(cfg->port);
+        if (inet_pton(AF_INET6, cfg->listen_host, &v6.sin6_addr) != 1)
+            goto fail;
+        addr = (const struct sockaddr *)&v6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(cfg->port);
+        if (inet_pton(AF_INET, cfg->listen_host, &v4.sin_addr) != 1)
+            goto fail;
+        addr = (const struct sockaddr *)&v4;
+    }
+
+    srv->daemon = MHD_start_daemon(
+        flags, cfg->port, NULL, NULL, on_request, srv,
+        /* First, so libmicrohttpd's own messages already go through it. */
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+        MHD_OPTION_SOCK_ADDR, addr,
+        MHD_OPTION_URI_LOG_CALLBACK, on_request_line, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        /* One poller per worker; each worker keeps its own read connection. */
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads > 1 ? cfg->threads : 0),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
+        /* Reject malformed HTTP rather than guess what the client meant. */
+        MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+        MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        log_error("http", "cannot listen on %s port %u", cfg->listen_host, cfg->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info != NULL ? info->port : cfg->port;
+    return srv;
+fail:
+    free(srv);
+    return NULL;
+}
+
+unsigned short server_port(const struct server *srv)
+{
+    return srv->port;
+}
+
+void server_stop(struct server *srv, int grace_ms)
+{
+    if (srv == NULL)
+        return;
+    /* Stop accepting first, then give requests in flight time to finish
+     * before the daemon closes what is left (idle keep-alive connections). */
+    MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
+    for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < grace_ms; waited += 10)
+        usleep(10 * 1000);
+    MHD_stop_daemon(srv->daemon);
+    /* After quiescing, the listening socket is ours to close. */
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
+    free(srv);
+}
