@@ -143,12 +143,12 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
     }
     ex->route = match.route->pattern;
 
-    if (!query_decode(raw_path, path_len, false, &path)) {
-        reply_problem(rep, 400, "path", "the path has invalid percent-encoding or characters");
-        goto done;
-    }
     if (match.id != NULL && !query_decode(match.id, match.id_len, false, &id)) {
         reply_problem(rep, 400, "id", "the id has invalid percent-encoding or characters");
+        goto done;
+    }
+    if (!query_decode(raw_path, path_len, false, &path)) {
+        reply_problem(rep, 400, "path", "the path has invalid percent-encoding or characters");
         goto done;
     }
     switch (query_parse(question ? question + 1 : NULL, &query, &bad_name)) {

@@ -1,0 +1,118 @@
+#!/bin/sh
+# The command line end to end: help and version, configuration errors and
+# exit codes, serve on a new database, SIGTERM, load, read-only.
+# Usage: test_cli.sh PATH/TO/wirebase
+set -u
+wirebase=$1
+work=$(mktemp -d /tmp/wirebase-cli-XXXXXX)
+server_pid=
+failures=0
+checks=0
+
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() { # check NAME COMMAND...: passes when the command succeeds
+    name=$1
+    shift
+    checks=$((checks + 1))
+    if "$@"; then
+        echo "ok - $name"
+    else
+        echo "FAIL - $name"
+        failures=$((failures + 1))
+    fi
+}
+
+exits_with() { # exits_with CODE COMMAND...
+    code=$1
+    shift
+    "$@" >"$work/out" 2>"$work/err"
+    [ $? -eq "$code" ]
+}
+
+# start_server LOG ARGS...: starts wirebase serve on a free port, sets $port.
+start_server() {
+    log=$1
+    shift
+    "$wirebase" serve --listen 127.0.0.1:0 "$@" 2>"$log" &
+    server_pid=$!
+    port=
+    for _ in $(seq 1 100); do
+        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")
+        [ -n "$port" ] && return 0
+        kill -0 "$server_pid" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+
+stop_server() { # sends SIGTERM and waits; true when the exit code is 0
+    kill -TERM "$server_pid"
+    wait "$server_pid"
+    rc=$?
+    server_pid=
+    [ "$rc" -eq 0 ]
+}
+
+status_of() { curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port$1"; }
+
+check "--version prints the version" exits_with 0 "$wirebase" --version
+check "--version names wirebase" grep -q '^wirebase [0-9]' "$work/out"
+check "--help exits 0" exits_with 0 "$wirebase" --help
+check "serve --help lists --db" sh -c "'$wirebase' serve --help | grep -q -- --db"
+check "no command is a usage error" exits_with 2 "$wirebase"
+check "an unknown command is a usage error" exits_with 2 "$wirebase" frobnicate
+check "an unknown option is a usage error" exits_with 2 "$wirebase" serve --bogus
+check "--threads 0 is refused" exits_with 2 "$wirebase" serve --threads 0
+check "a bad --listen is refused" exits_with 2 "$wirebase" serve --listen nowhere
+check "a bad WIREBASE_THREADS is refused" exits_with 2 env WIREBASE_THREADS=lots "$wirebase" serve
+check "a configuration error says which setting" grep -q WIREBASE_THREADS "$work/err"
+check "--read-only on a missing database fails" \
+    exits_with 1 "$wirebase" serve --read-only --db "$work/missing.db" --listen 127.0.0.1:0
+
+# serve: a new database is created with the sample data.
+check "serve starts on a new database" start_server "$work/serve.log" --db "$work/new.db"
+check "the seed article is listed" \
+    sh -c "curl -sf http://127.0.0.1:$port/v1/articles | grep -q 'Expatica news'"
+check "robert-gates is served" test "$(status_of /v1/entities/robert-gates)" = 200
+check "SIGTERM stops the server with exit code 0" stop_server
+check "the stop is logged as clean" grep -q "stopped cleanly" "$work/serve.log"
+check "the new database was filled with the sample" grep -q "sample data" "$work/serve.log"
+
+# The environment configures serve as the flags do; the data persists.
+WIREBASE_DB="$work/new.db" WIREBASE_THREADS=3 start_server "$work/env.log"
+check "WIREBASE_DB and WIREBASE_THREADS are read" grep -q "new.db, 3 threads" "$work/env.log"
+check "an existing database is not filled again" sh -c "! grep -q 'sample data' '$work/env.log'"
+check "SIGINT stops too" sh -c "kill -INT $server_pid; wait $server_pid 2>/dev/null; true"
+server_pid=
+
+# --read-only serves an existing database.
+check "read-only serve starts" start_server "$work/ro.log" --read-only --db "$work/new.db"
+check "read-only serves reads" test "$(status_of /v1/agreements?status=signed)" = 200
+check "read-only stops cleanly" stop_server
+
+# load: all or nothing.
+cat >"$work/extra.json" <<'JSON'
+{"entities": [{"slug": "test-person", "name": "Test Person", "type": "person", "aliases": ["Tester"]}],
+ "articles": [{"slug": "a-loaded-story", "title": "A loaded story", "source": "CLI Wire", "published_at": "2012-01-02",
+               "body": "Test Person spoke.", "mentions": [{"entity": "test-person", "count": 1}]}]}
+JSON
+check "load adds a dataset" exits_with 0 "$wirebase" load "$work/extra.json" --db "$work/new.db"
+check "load reports what it added" grep -q "loaded 1 articles, 1 entities" "$work/out"
+check "loading the same file again fails (slugs taken)" \
+    exits_with 1 "$wirebase" load "$work/extra.json" --db "$work/new.db"
+check "the failure names the record" grep -q "entities\[0\]" "$work/err"
+printf '{"articles": [' >"$work/broken.json"
+check "malformed JSON fails" exits_with 1 "$wirebase" load "$work/broken.json" --db "$work/new.db"
+check "load without a file is a usage error" exits_with 2 "$wirebase" load --db "$work/new.db"
+start_server "$work/after.log" --db "$work/new.db"
+check "the loaded article is served once" \
+    sh -c "curl -sf 'http://127.0.0.1:$port/v1/articles?source=CLI+Wire' | grep -o '\"id\"' | wc -l | grep -qx 1"
+stop_server
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,196 @@
+/* Health, version, and the HTTP behaviour every endpoint shares: routing
+ * errors, HEAD, headers, body limits, concurrency and the access log. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/log.h"
+#include "support/http.h"
+#include "support/test_server.h"
+
+static struct test_server *ts;
+
+static void start(void)
+{
+    ts = test_server_start();
+}
+
+static void stop(void)
+{
+    test_server_stop(ts);
+}
+
+TestSuite(meta, .init = start, .fini = stop, .timeout = 30);
+
+Test(meta, healthz_readyz_and_version_answer)
+{
+    struct http_result res = http_get(ts, "/healthz");
+    cr_assert_eq(res.status, 200);
+    cr_assert_str_eq(json_string_value(json_object_get(res.json, "status")), "ok");
+    http_result_free(&res);
+
+    res = http_get(ts, "/readyz");
+    cr_assert_eq(res.status, 200);
+    cr_assert_str_eq(json_string_value(json_object_get(res.json, "status")), "ready");
+    http_result_free(&res);
+
+    res = http_get(ts, "/version");
+    cr_assert_eq(res.status, 200);
+    cr_assert_str_eq(json_string_value(json_object_get(res.json, "version")), WIREBASE_VERSION);
+    cr_assert_eq(json_integer_value(json_object_get(res.json, "schema")), 1);
+    http_result_free(&res);
+}
+
+Test(meta, an_unknown_path_is_404_problem_json)
+{
+    const char *paths[] = {"/", "/v1", "/v1/", "/v1/articles/", "/v1/people", "/v2/articles",
+                           "/v1/articles/1/extra", "/healthz/x"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        struct http_result res = http_get(ts, paths[i]);
+        http_assert_problem(&res, 404, NULL);
+        http_result_free(&res);
+    }
+}
+
+Test(meta, a_wrong_method_is_405_with_allow)
+{
+    const char *methods[] = {"POST", "PUT", "DELETE", "PATCH"};
+    for (size_t i = 0; i < 4; i++) {
+        struct http_result res = http_request(ts, methods[i], "/v1/articles/1", "{}", 2,
+                                              (const char *const[]){"Content-Type: application/json", NULL});
+        http_assert_problem(&res, 405, NULL);
+        cr_assert_str_eq(http_header(&res, "Allow"), "GET, HEAD");
+        http_result_free(&res);
+    }
+}
+
+Test(meta, head_answers_like_get_without_a_body)
+{
+    struct http_result get = http_get(ts, "/v1/entities/robert-gates");
+    struct http_result head = http_request(ts, "HEAD", "/v1/entities/robert-gates", NULL, 0, NULL);
+    cr_assert_eq(head.status, 200);
+    cr_assert_eq(head.body_len, 0);
+    cr_assert_str_eq(http_header(&head, "Content-Type"), "application/json");
+    char length[32];
+    snprintf(length, sizeof length, "%zu", get.body_len);
+    cr_assert_str_eq(http_header(&head, "Content-Length"), length);
+    http_result_free(&get);
+    http_result_free(&head);
+}
+
+Test(meta, every_response_says_nosniff)
+{
+    const char *paths[] = {"/v1/articles", "/nope", "/v1/articles?limit=0"};
+    for (size_t i = 0; i < 3; i++) {
+        struct http_result res = http_get(ts, paths[i]);
+        cr_assert_str_eq(http_header(&res, "X-Content-Type-Options"), "nosniff");
+        http_result_free(&res);
+    }
+}
+
+Test(meta, a_body_over_the_limit_is_413_before_it_is_read)
+{
+    size_t size = ts->cfg.max_body + 1;
+    char *big = malloc(size);
+    memset(big, 'x', size);
+    struct http_result res = http_request(ts, "POST", "/v1/articles", big, size,
+                                          (const char *const[]){"Content-Type: application/json", NULL});
+    http_assert_problem(&res, 413, NULL);
+    http_result_free(&res);
+    free(big);
+}
+
+Test(meta, bad_percent_encoding_in_the_path_is_400)
+{
+    struct http_result res = http_get(ts, "/v1/entities/robert%2");
+    http_assert_problem(&res, 400, "id");
+    http_result_free(&res);
+    res = http_get(ts, "/v1/entities/%C0%AF");
+    http_assert_problem(&res, 400, "id");
+    http_result_free(&res);
+    /* An encoded slash stays inside the id and names no entity. */
+    res = http_get(ts, "/v1/entities/robert%2Fgates");
+    http_assert_problem(&res, 400, "id");
+    http_result_free(&res);
+}
+
+Test(meta, a_percent_encoded_slug_is_decoded)
+{
+    struct http_result res = http_get(ts, "/v1/entities/robert%2Dgates");
+    cr_assert_eq(res.status, 200);
+    http_result_free(&res);
+}
+
+struct hammer {
+    const struct test_server *ts;
+    int failures;
+};
+
+static void *hammer_run(void *arg)
+{
+    struct hammer *h = arg;
+    const char *paths[] = {"/v1/articles", "/v1/entities/robert-gates", "/v1/agreements?status=signed",
+                           "/v1/quotes?speaker=olga-oliker", "/v1/articles/1"};
+    for (int i = 0; i < 40; i++) {
+        struct http_result res = http_get(h->ts, paths[i % 5]);
+        if (res.status != 200 || res.json == NULL)
+            h->failures++;
+        http_result_free(&res);
+    }
+    return NULL;
+}
+
+Test(meta, concurrent_clients_all_get_answers)
+{
+    pthread_t threads[6];
+    struct hammer work[6];
+    for (int i = 0; i < 6; i++) {
+        work[i] = (struct hammer){ts, 0};
+        pthread_create(&threads[i], NULL, hammer_run, &work[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        pthread_join(threads[i], NULL);
+        cr_assert_eq(work[i].failures, 0);
+    }
+}
+
+Test(meta, each_request_writes_one_json_access_line)
+{
+    char path[] = "/tmp/wirebase-access-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    FILE *log = fdopen(fd, "w+");
+    setvbuf(log, NULL, _IOLBF, 0);
+    log_set_access_stream(log);
+
+    struct http_result res = http_get(ts, "/v1/entities/robert-gates?x=%22quoted%22");
+    cr_assert_eq(res.status, 400);
+    http_result_free(&res);
+
+    /* The line is written when libmicrohttpd reports the request complete,
+     * just after the client has its answer. */
+    json_t *line = NULL;
+    for (int tries = 0; tries < 100 && line == NULL; tries++) {
+        char text[2048] = "";
+        rewind(log);
+        if (fgets(text, sizeof text, log) != NULL)
+            line = json_loads(text, 0, NULL);
+        if (line == NULL)
+            usleep(10000);
+    }
+    log_set_access_stream(NULL);
+    cr_assert_not_null(line, "an access line was written");
+    cr_assert_str_eq(json_string_value(json_object_get(line, "method")), "GET");
+    cr_assert_str_eq(json_string_value(json_object_get(line, "route")), "/v1/entities/{id}");
+    cr_assert_str_eq(json_string_value(json_object_get(line, "path")),
+                     "/v1/entities/robert-gates?x=%22quoted%22");
+    cr_assert_eq(json_integer_value(json_object_get(line, "status")), 400);
+    cr_assert_gt(json_integer_value(json_object_get(line, "bytes")), 0);
+    cr_assert(json_is_integer(json_object_get(line, "duration_us")));
+    json_decref(line);
+    fclose(log);
+    unlink(path);
+}
