@@ -154,6 +154,27 @@ void conn_done(sqlite3_stmt *st)
         sqlite3_reset(st);
 }
 
+enum db_status db_snapshot_begin(struct db *db)
+{
+    sqlite3_stmt *st = conn_stmt(db, "BEGIN");
+    if (st == NULL)
+        return DB_ERR;
+    int rc = sqlite3_step(st);
+    conn_done(st);
+    return conn_status(db, rc);
+}
+
+void db_snapshot_end(struct db *db)
+{
+    /* Nothing was written, so COMMIT only releases the snapshot; if it
+     * fails the connection must still leave the transaction. */
+    sqlite3_stmt *st = conn_stmt(db, "COMMIT");
+    int rc = st != NULL ? sqlite3_step(st) : SQLITE_ERROR;
+    conn_done(st);
+    if (rc != SQLITE_DONE && !sqlite3_get_autocommit(db->handle))
+        sqlite3_exec(db->handle, "ROLLBACK", NULL, NULL, NULL);
+}
+
 enum db_status conn_exec(struct db *db, const char *sql)
 {
     return conn_status(db, sqlite3_exec(db->handle, sql, NULL, NULL, NULL));

@@ -54,6 +54,13 @@ struct db *store_reader(struct store *store);
 struct db *store_writer_begin(struct store *store);
 void store_writer_end(struct store *store);
 
+/* Opens a read transaction on a reader: every query until db_snapshot_end
+ * sees the store as it was at the first one, so the parts of one answer
+ * (a record and its links, a filter's id and the list) agree, and the file
+ * lock is taken once per answer instead of once per query. */
+enum db_status db_snapshot_begin(struct db *db);
+void db_snapshot_end(struct db *db);
+
 /* True when the database answers a trivial query (readiness). */
 bool db_ping(struct db *db);
 

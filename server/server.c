@@ -184,7 +184,13 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
         reply_problem(rep, 503, NULL, "the database cannot be opened; see the server log");
         goto done;
     }
+    if (db_snapshot_begin(req.db) != DB_OK) {
+        reply_header(rep, "Retry-After", "1");
+        reply_problem(rep, 503, NULL, "the database is busy; retry shortly");
+        goto done;
+    }
     match.route->handler(&req, rep);
+    db_snapshot_end(req.db);
 done:
     query_free(&query);
     free(raw_path);
