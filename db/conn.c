@@ -106,36 +106,51 @@ void conn_close(struct db *db)
 sqlite3_stmt *conn_stmt(struct db *db, const char *sql)
 {
     uint64_t h = sql_hash(sql);
-    size_t start = (size_t)(h % CONN_STMT_SLOTS);
+    struct stmt_slot *free_slot = NULL, *oldest = NULL;
 
-    /* Open addressing over a fixed table: the set of queries is small and
-     * known, so the table never needs to grow. */
-    for (size_t n = 0; n < CONN_STMT_SLOTS; n++) {
-        struct stmt_slot *slot = &db->slots[(start + n) % CONN_STMT_SLOTS];
-        if (slot->stmt != NULL) {
-            if (slot->hash == h && strcmp(slot->sql, sql) == 0) {
-                sqlite3_clear_bindings(slot->stmt);
-                return slot->stmt;
-            }
+    /* A linear pass over the hashes is a few hundred integer compares,
+     * far below the cost of the query it finds. */
+    for (size_t i = 0; i < CONN_STMT_SLOTS; i++) {
+        struct stmt_slot *slot = &db->slots[i];
+        if (slot->stmt == NULL) {
+            if (free_slot == NULL)
+                free_slot = slot;
             continue;
         }
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v3(db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-            SQLITE_OK) {
-            conn_log("prepare failed: %s", sqlite3_errmsg(db->handle));
-            return NULL;
+        if (slot->hash == h && strcmp(slot->sql, sql) == 0) {
+            slot->last_used = ++db->uses;
+            sqlite3_clear_bindings(slot->stmt);
+            return slot->stmt;
         }
-        slot->sql = strdup(sql);
-        if (slot->sql == NULL) {
-            sqlite3_finalize(st);
-            return NULL;
-        }
-        slot->hash = h;
-        slot->stmt = st;
-        return st;
+        /* A statement mid-step belongs to a caller up the stack. */
+        if (!sqlite3_stmt_busy(slot->stmt) && (oldest == NULL || slot->last_used < oldest->last_used))
+            oldest = slot;
     }
-    conn_log("statement cache full");
-    return NULL;
+    if (free_slot == NULL) {
+        if (oldest == NULL) {
+            conn_log("statement cache full of running statements");
+            return NULL;
+        }
+        sqlite3_finalize(oldest->stmt);
+        free(oldest->sql);
+        memset(oldest, 0, sizeof *oldest);
+        free_slot = oldest;
+    }
+
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        conn_log("prepare failed: %s", sqlite3_errmsg(db->handle));
+        return NULL;
+    }
+    free_slot->sql = strdup(sql);
+    if (free_slot->sql == NULL) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    free_slot->hash = h;
+    free_slot->stmt = st;
+    free_slot->last_used = ++db->uses;
+    return st;
 }
 
 sqlite3_stmt *conn_list_stmt(struct db *db, const char *sql)

@@ -11,11 +11,14 @@
 #include "db/db.h"
 
 /* Prepared statements are kept per connection, keyed by their SQL text, so a
- * query built from a filter combination is prepared once and reused. */
-#define CONN_STMT_SLOTS 128
+ * query built from a filter combination is prepared once and reused. The
+ * handlers can build a few hundred texts; past the slots, the least recently
+ * used idle statement makes room. */
+#define CONN_STMT_SLOTS 256
 
 struct stmt_slot {
     uint64_t hash;
+    uint64_t last_used;
     char *sql;
     sqlite3_stmt *stmt;
 };
@@ -23,6 +26,7 @@ struct stmt_slot {
 struct db {
     sqlite3 *handle;
     struct stmt_slot slots[CONN_STMT_SLOTS];
+    uint64_t uses;
     char *last_list_sql; /* kept for db_explain_last */
 };
 
@@ -32,7 +36,9 @@ struct db *conn_open(const char *path, int flags, const struct store_options *op
 void conn_close(struct db *db);
 
 /* A prepared statement for `sql`, reset and with bindings cleared, owned by the
- * connection's cache: callers reset it when done (conn_done), never finalize. */
+ * connection's cache: callers reset it when done (conn_done), never finalize.
+ * Take it right before stepping it: a statement not yet stepped may be
+ * evicted by a later conn_stmt call on the same connection. */
 sqlite3_stmt *conn_stmt(struct db *db, const char *sql);
 
 /* Like conn_stmt, and remembers sql as the connection's last list query. */

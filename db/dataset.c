@@ -339,9 +339,14 @@ static bool load_quote(struct loader *l, const char *path, const json_t *rec)
     int64_t article_id, speaker_id;
     char slug[SLUG_BUF], basis[96];
 
+    char article_path[96], speaker_path[96];
+    snprintf(article_path, sizeof article_path, "%s.article", path);
+    snprintf(speaker_path, sizeof speaker_path, "%s.speaker", path);
     if (!check_keys(l, path, rec, quote_keys) ||
-        !get_ref(l, path, json_object_get(rec, "article"), KIND_ARTICLE, "article", &article_id) ||
-        !get_ref(l, path, json_object_get(rec, "speaker"), KIND_ENTITY, "entity", &speaker_id) ||
+        !get_ref(l, article_path, json_object_get(rec, "article"), KIND_ARTICLE, "article",
+                 &article_id) ||
+        !get_ref(l, speaker_path, json_object_get(rec, "speaker"), KIND_ENTITY, "entity",
+                 &speaker_id) ||
         !get_text(l, path, rec, "text", true, QUOTE_MAX_BYTES, &text))
         return false;
     /* A quote's slug starts from its opening words: readable and usually

@@ -1,5 +1,7 @@
 #include "db/quotes.h"
 
+#include <stdint.h>
+
 #include "db/conn.h"
 #include "db/listing.h"
 
@@ -34,8 +36,9 @@ enum db_status db_quote_list(struct db *db, const struct quote_filter *filter,
         sql_add(&sql, " AND q.speaker_id = :speaker");
     if (filter->article_id)
         sql_add(&sql, " AND q.article_id = :article");
-    if (after != NULL && after->set)
-        sql_add(&sql, " AND q.id < :after_id");
+    /* Always a range, from the top when there is no cursor: the walk
+     * down the primary key is then a search, never a table scan. */
+    sql_add(&sql, " AND q.id < :after_id");
     sql_add(&sql, " ORDER BY q.id DESC LIMIT :limit");
     if (sql.overflow)
         return DB_ERR;
@@ -46,6 +49,8 @@ enum db_status db_quote_list(struct db *db, const struct quote_filter *filter,
     bind_named_int(st, ":speaker", filter->speaker_id);
     bind_named_int(st, ":article", filter->article_id);
     bind_page(st, after, limit);
+    if (after == NULL || !after->set)
+        bind_named_int(st, ":after_id", INT64_MAX);
     return listing_page(db, st, limit, quote_row, QUOTE_NCOLS, QUOTE_NCOLS, items, next);
 }
 

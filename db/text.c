@@ -35,7 +35,8 @@ static bool all_digits(const char *s)
 
 void text_slugify(const char *in, const char *fallback, char *out, size_t maxlen)
 {
-    size_t cap = maxlen < SLUG_MAX ? maxlen : SLUG_MAX;
+    /* One byte of out is the NUL. */
+    size_t cap = maxlen - 1 < SLUG_MAX ? maxlen - 1 : SLUG_MAX;
     size_t n = 0;
     bool pending_hyphen = false;
 

@@ -63,7 +63,9 @@ bool config_parse_listen(const char *text, char *host, size_t hostlen, unsigned 
         if (colon == NULL)
             return false;
         addr_len = (size_t)(colon - text);
-        if (addr_len >= sizeof addr)
+        /* "2001:db8::1:80" is itself an address: IPv6 needs brackets, or
+         * the port would be a guess. */
+        if (addr_len >= sizeof addr || memchr(text, ':', addr_len) != NULL)
             return false;
         memcpy(addr, text, addr_len);
     }
@@ -72,14 +74,15 @@ bool config_parse_listen(const char *text, char *host, size_t hostlen, unsigned 
         snprintf(addr, sizeof addr, "127.0.0.1");
 
     unsigned char probe[sizeof(struct in6_addr)];
-    bool v6 = strchr(addr, ':') != NULL;
+    bool v6 = text[0] == '[';
     if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, probe) != 1)
         return false;
 
+    /* strtol would also take a sign or leading blanks: only digits here. */
     char *end = NULL;
     errno = 0;
     long p = strtol(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || errno != 0 || p < 0 || p > 65535)
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno != 0 || p > 65535)
         return false;
     if (strlen(addr) >= hostlen)
         return false;
