@@ -23,6 +23,8 @@ enum db_status {
     DB_NOT_FOUND,  /* the record (or a record a filter names) does not exist */
     DB_CONFLICT,   /* a unique key (slug) is taken */
     DB_INVALID,    /* the input breaks a rule; the error text says which */
+    DB_BAD_REF,    /* the input names a record that does not exist */
+    DB_STALE,      /* the record changed since the version the caller had */
     DB_BUSY,       /* the database stayed locked past the busy timeout */
     DB_READ_ONLY,  /* the store was opened read-only */
     DB_ERR,        /* anything else; details went to the log */

@@ -132,6 +132,36 @@ static const char *const migrations[] = {
     "  article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,"
     "  PRIMARY KEY (agreement_id, article_id)) WITHOUT ROWID;"
     "CREATE INDEX agreement_articles_by_article ON agreement_articles (article_id, agreement_id);",
+
+    /* 2: writes. version is bumped by every change of a record and is its
+     * ETag, so If-Match catches lost updates at any speed (updated_at has
+     * one-second resolution). */
+    "ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE entities ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE quotes ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE agreements ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+    /* API keys: the secret is kept only as a SHA-256 hash; public_id finds
+     * the row so the secret's hash is compared once, in constant time. */
+    "CREATE TABLE api_keys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  public_id TEXT NOT NULL UNIQUE,"
+    "  secret_hash TEXT NOT NULL,"
+    "  scope TEXT NOT NULL CHECK (scope IN ('read', 'write', 'admin')),"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),"
+    "  revoked_at TEXT);"
+    /* Answers to POSTs sent with an Idempotency-Key, kept 24 hours so a
+     * retried request gets the first answer instead of a second record. */
+    "CREATE TABLE idempotency_keys ("
+    "  key TEXT NOT NULL,"
+    "  scope TEXT NOT NULL,"
+    "  request_hash TEXT NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  location TEXT,"
+    "  body TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (key, scope)) WITHOUT ROWID;"
+    "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

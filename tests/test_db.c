@@ -602,7 +602,7 @@ static const struct bad_case bad_cases[] = {
     {"mention of a missing entity", ARTICLES,
      "{\"title\": \"T\", \"source\": \"S\", \"published_at\": \"2011-01-01\", \"body\": \"B\","
      " \"mentions\": [{\"entity\": \"no-such-entity\"}]}",
-     DB_INVALID, "articles[1].mentions[0]", "no-such-entity"},
+     DB_BAD_REF, "articles[1].mentions[0]", "no-such-entity"},
     {"mention counted zero times", ARTICLES,
      "{\"title\": \"T\", \"source\": \"S\", \"published_at\": \"2011-01-01\", \"body\": \"B\","
      " \"mentions\": [{\"entity\": \"robert-gates\", \"count\": 0}]}",
@@ -614,10 +614,10 @@ static const struct bad_case bad_cases[] = {
 
     {"quote by a missing speaker", QUOTES,
      "{\"article\": \"case-article\", \"speaker\": \"no-such-person\", \"text\": \"x\"}",
-     DB_INVALID, "quotes[1]", "speaker"},
+     DB_BAD_REF, "quotes[1]", "speaker"},
     {"quote in a missing article", QUOTES,
      "{\"article\": \"no-such-article\", \"speaker\": \"robert-gates\", \"text\": \"x\"}",
-     DB_INVALID, "quotes[1]", "article"},
+     DB_BAD_REF, "quotes[1]", "article"},
     {"quote without text", QUOTES, "{\"article\": \"case-article\", \"speaker\": \"robert-gates\"}",
      DB_INVALID, "quotes[1]", "text"},
     {"quote text over the limit", QUOTES,
@@ -637,7 +637,7 @@ static const struct bad_case bad_cases[] = {
     {"agreement with a missing party", AGREEMENTS,
      "{\"title\": \"T\", \"kind\": \"deal\", \"status\": \"signed\", \"parties\": [\"russia\","
      " \"no-such-party\"]}",
-     DB_INVALID, "agreements[1].parties[1]", "no-such-party"},
+     DB_BAD_REF, "agreements[1].parties[1]", "no-such-party"},
     {"agreement party listed twice", AGREEMENTS,
      "{\"title\": \"T\", \"kind\": \"deal\", \"status\": \"signed\", \"parties\": [\"russia\","
      " \"russia\"]}",
@@ -647,14 +647,14 @@ static const struct bad_case bad_cases[] = {
      DB_INVALID, "agreements[1]", "signatories"},
     {"agreement reporting a missing article", AGREEMENTS,
      "{\"title\": \"T\", \"kind\": \"deal\", \"status\": \"signed\", \"articles\": [\"nope-x\"]}",
-     DB_INVALID, "agreements[1].articles[0]", "nope-x"},
+     DB_BAD_REF, "agreements[1].articles[0]", "nope-x"},
     {"agreement superseding a missing one", AGREEMENTS,
      "{\"title\": \"T\", \"kind\": \"deal\", \"status\": \"signed\", \"supersedes\": \"nope-y\"}",
-     DB_INVALID, "agreements[1].supersedes", "nope-y"},
+     DB_BAD_REF, "agreements[1].supersedes", "nope-y"},
     {"agreement superseding itself", AGREEMENTS,
      "{\"slug\": \"self-ref\", \"title\": \"T\", \"kind\": \"deal\", \"status\": \"signed\","
      " \"supersedes\": \"self-ref\"}",
-     DB_INVALID, "agreements[1].supersedes", "itself"},
+     DB_CONFLICT, "agreements[1].supersedes", "itself"},
     {"two agreements superseding each other", AGREEMENTS,
      "{\"slug\": \"cyc-a\", \"title\": \"A\", \"kind\": \"deal\", \"status\": \"signed\","
      " \"supersedes\": \"cyc-b\"},"

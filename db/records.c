@@ -1,0 +1,540 @@
+#include "db/records.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db/listing.h"
+#include "db/text.h"
+#include "db/validate.h"
+
+static const char *const entity_types[] = {"person", "organization", "location", "product", NULL};
+static const char *const agreement_kinds[] = {"memorandum", "treaty", "accord", "plan",
+                                              "deal", "agreement", NULL};
+static const char *const agreement_statuses[] = {"proposed", "signed", "pending_ratification",
+                                                 "in_force", "superseded", "expired", NULL};
+
+/* Steps a write statement to completion and resets it. */
+static bool run_write(struct db *w, sqlite3_stmt *st, const char *field, struct record_error *err)
+{
+    if (st == NULL)
+        return validate_sql_failed(w, field, err);
+    int step = sqlite3_step(st);
+    conn_done(st);
+    return step == SQLITE_DONE ? true : validate_sql_failed(w, field, err);
+}
+
+/* Binds values[0..n) (NULL binds SQL NULL) to ?1..?n, then ?n+1 = id when
+ * id is not 0 (the WHERE of an UPDATE). */
+static sqlite3_stmt *prepare_row(struct db *w, const char *sql, const char *const *values, int n,
+                                 int64_t id)
+{
+    sqlite3_stmt *st = conn_stmt(w, sql);
+    if (st == NULL)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        conn_bind_text(st, i + 1, values[i]);
+    if (id != 0)
+        sqlite3_bind_int64(st, n + 1, id);
+    return st;
+}
+
+/* Runs a one-parameter statement (usually a DELETE of links) for id. */
+static bool run_for_id(struct db *w, const char *sql, int64_t id, struct record_error *err)
+{
+    sqlite3_stmt *st = conn_stmt(w, sql);
+    if (st != NULL)
+        sqlite3_bind_int64(st, 1, id);
+    return run_write(w, st, NULL, err);
+}
+
+/* ---- entities ---------------------------------------------------------- */
+
+static const char *const entity_keys[] = {"slug", "name", "type", "aliases", "description", NULL};
+
+static bool write_aliases(struct db *w, int64_t id, const json_t *aliases,
+                          struct record_error *err)
+{
+    size_t i;
+    json_t *alias;
+
+    if (aliases != NULL && !json_is_null(aliases) && !json_is_array(aliases))
+        return record_fail(err, DB_INVALID, "aliases", "must be an array of names");
+    if (!run_for_id(w, "DELETE FROM entity_aliases WHERE entity_id = ?", id, err))
+        return false;
+    json_array_foreach(aliases, i, alias) {
+        char field[32], key[NAME_MAX_BYTES + 1];
+        const char *text;
+        snprintf(field, sizeof field, "aliases[%zu]", i);
+        json_t *holder = json_pack("{s:O}", field, alias);
+        bool ok = holder != NULL && validate_text(holder, field, true, NAME_MAX_BYTES, &text, err);
+        if (ok) {
+            text_fold(text, key, sizeof key);
+            /* OR IGNORE: an alias given twice is still one alias. */
+            sqlite3_stmt *st = conn_stmt(w, "INSERT OR IGNORE INTO entity_aliases"
+                                            " (entity_id, position, alias, alias_key)"
+                                            " VALUES (?, ?, ?, ?)");
+            if (st != NULL) {
+                sqlite3_bind_int64(st, 1, id);
+                sqlite3_bind_int(st, 2, (int)i);
+                conn_bind_text(st, 3, text);
+                conn_bind_text(st, 4, key);
+            }
+            ok = run_write(w, st, field, err);
+        }
+        json_decref(holder);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool write_entity(struct db *w, const json_t *rec, int64_t *id, struct record_error *err)
+{
+    const char *name, *type, *description;
+    char slug[SLUG_BUF], key[NAME_MAX_BYTES + 1];
+
+    if (!validate_keys(rec, entity_keys, err) ||
+        !validate_text(rec, "name", true, NAME_MAX_BYTES, &name, err) ||
+        !validate_enum(rec, "type", entity_types, &type, err) ||
+        !validate_text(rec, "description", false, SUMMARY_MAX_BYTES, &description, err) ||
+        !validate_slug(w, rec, KIND_ENTITY, name, "entity", *id, slug, err))
+        return false;
+    text_fold(name, key, sizeof key);
+    const char *values[] = {slug, name, key, type, description};
+    sqlite3_stmt *st =
+        *id == 0 ? prepare_row(w, "INSERT INTO entities (slug, name, name_key, type, description)"
+                                  " VALUES (?, ?, ?, ?, ?)", values, 5, 0)
+                 : prepare_row(w, "UPDATE entities SET slug = ?, name = ?, name_key = ?, type = ?,"
+                                  " description = ?, version = version + 1,"
+                                  " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+                                  " WHERE id = ?", values, 5, *id);
+    if (!run_write(w, st, NULL, err))
+        return false;
+    if (*id == 0)
+        *id = sqlite3_last_insert_rowid(w->handle);
+    return write_aliases(w, *id, json_object_get(rec, "aliases"), err);
+}
+
+/* ---- articles ---------------------------------------------------------- */
+
+static const char *const article_keys[] = {"slug", "title", "source", "url", "published_at",
+                                           "summary", "body", "mentions", NULL};
+static const char *const mention_keys[] = {"entity", "count", NULL};
+
+static bool write_mentions(struct db *w, int64_t id, const json_t *mentions,
+                           struct record_error *err)
+{
+    size_t i;
+    json_t *m;
+
+    if (mentions != NULL && !json_is_null(mentions) && !json_is_array(mentions))
+        return record_fail(err, DB_INVALID, "mentions", "must be an array");
+    /* The triggers take the old counts off the entities before the new
+     * mentions add theirs. */
+    if (!run_for_id(w, "DELETE FROM mentions WHERE article_id = ?", id, err))
+        return false;
+    json_array_foreach(mentions, i, m) {
+        char field[48];
+        int64_t entity_id;
+        snprintf(field, sizeof field, "mentions[%zu]", i);
+        if (!json_is_object(m))
+            return record_fail(err, DB_INVALID, field, "must be {\"entity\": ..., \"count\": n}");
+        if (!validate_keys(m, mention_keys, err)) {
+            /* The unknown key is the field; say where it sits. */
+            char inner[64];
+            snprintf(inner, sizeof inner, "%.63s", err->field);
+            snprintf(err->field, sizeof err->field, "%s.%.63s", field, inner);
+            return false;
+        }
+        snprintf(field, sizeof field, "mentions[%zu].entity", i);
+        if (!validate_ref(w, json_object_get(m, "entity"), KIND_ENTITY, field, &entity_id, err))
+            return false;
+        json_t *count = json_object_get(m, "count");
+        json_int_t n = count == NULL ? 1 : json_is_integer(count) ? json_integer_value(count) : -1;
+        snprintf(field, sizeof field, "mentions[%zu].count", i);
+        if (n < 1 || n > 1000000)
+            return record_fail(err, DB_INVALID, field, "must be an integer from 1 to 1000000");
+        sqlite3_stmt *st = conn_stmt(w, "INSERT INTO mentions (article_id, entity_id, count,"
+                                        " published_at) SELECT ?1, ?2, ?3, published_at"
+                                        " FROM articles WHERE id = ?1");
+        if (st == NULL)
+            return validate_sql_failed(w, field, err);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, entity_id);
+        sqlite3_bind_int64(st, 3, n);
+        int step = sqlite3_step(st);
+        bool duplicate = (sqlite3_extended_errcode(w->handle) & 0xff) == SQLITE_CONSTRAINT;
+        conn_done(st);
+        if (step != SQLITE_DONE) {
+            snprintf(field, sizeof field, "mentions[%zu].entity", i);
+            return duplicate ? record_fail(err, DB_INVALID, field, "is listed twice")
+                             : validate_sql_failed(w, field, err);
+        }
+    }
+    return true;
+}
+
+static bool write_article(struct db *w, const json_t *rec, int64_t *id, struct record_error *err)
+{
+    const char *title, *source, *url, *published_at, *summary, *body;
+    char slug[SLUG_BUF];
+
+    if (!validate_keys(rec, article_keys, err) ||
+        !validate_text(rec, "title", true, TITLE_MAX_BYTES, &title, err) ||
+        !validate_text(rec, "source", true, NAME_MAX_BYTES, &source, err) ||
+        !validate_text(rec, "url", false, URL_MAX_BYTES, &url, err) ||
+        !validate_text(rec, "published_at", true, 32, &published_at, err) ||
+        !validate_text(rec, "summary", false, SUMMARY_MAX_BYTES, &summary, err) ||
+        !validate_text(rec, "body", true, BODY_MAX_BYTES, &body, err))
+        return false;
+    if (!text_is_timestamp(published_at))
+        return record_fail(err, DB_INVALID, "published_at",
+                           "must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDTHH:MM:SSZ)");
+    if (url != NULL && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+        return record_fail(err, DB_INVALID, "url", "must be an http or https URL");
+    if (!validate_slug(w, rec, KIND_ARTICLE, title, "article", *id, slug, err))
+        return false;
+
+    const char *values[] = {slug, title, source, url, published_at, summary, body};
+    sqlite3_stmt *st =
+        *id == 0 ? prepare_row(w, "INSERT INTO articles (slug, title, source, url, published_at,"
+                                  " summary, body) VALUES (?, ?, ?, ?, ?, ?, ?)", values, 7, 0)
+                 : prepare_row(w, "UPDATE articles SET slug = ?, title = ?, source = ?, url = ?,"
+                                  " published_at = ?, summary = ?, body = ?, version = version + 1,"
+                                  " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+                                  " WHERE id = ?", values, 7, *id);
+    if (!run_write(w, st, NULL, err))
+        return false;
+    if (*id == 0)
+        *id = sqlite3_last_insert_rowid(w->handle);
+    return write_mentions(w, *id, json_object_get(rec, "mentions"), err);
+}
+
+/* ---- quotes ------------------------------------------------------------ */
+
+static const char *const quote_keys[] = {"slug", "article", "speaker", "text", NULL};
+
+static bool write_quote(struct db *w, const json_t *rec, int64_t *id, struct record_error *err)
+{
+    const char *text;
+    int64_t article_id, speaker_id;
+    char slug[SLUG_BUF], basis[96];
+
+    if (!validate_keys(rec, quote_keys, err) ||
+        !validate_ref(w, json_object_get(rec, "article"), KIND_ARTICLE, "article", &article_id,
+                      err) ||
+        !validate_ref(w, json_object_get(rec, "speaker"), KIND_ENTITY, "speaker", &speaker_id,
+                      err) ||
+        !validate_text(rec, "text", true, QUOTE_MAX_BYTES, &text, err))
+        return false;
+    /* A quote's slug starts from its opening words: readable, and usually
+     * unique; the suffix settles the rest. */
+    snprintf(basis, sizeof basis, "%s", text);
+    if (!validate_slug(w, rec, KIND_QUOTE, basis, "quote", *id, slug, err))
+        return false;
+
+    sqlite3_stmt *st = conn_stmt(w, *id == 0 ? "INSERT INTO quotes (slug, article_id, speaker_id,"
+                                               " text) VALUES (?1, ?2, ?3, ?4)"
+                                             : "UPDATE quotes SET slug = ?1, article_id = ?2,"
+                                               " speaker_id = ?3, text = ?4,"
+                                               " version = version + 1, updated_at ="
+                                               " strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+                                               " WHERE id = ?5");
+    if (st != NULL) {
+        conn_bind_text(st, 1, slug);
+        sqlite3_bind_int64(st, 2, article_id);
+        sqlite3_bind_int64(st, 3, speaker_id);
+        conn_bind_text(st, 4, text);
+        if (*id != 0)
+            sqlite3_bind_int64(st, 5, *id);
+    }
+    if (!run_write(w, st, NULL, err))
+        return false;
+    if (*id == 0)
+        *id = sqlite3_last_insert_rowid(w->handle);
+    return true;
+}
+
+/* ---- agreements -------------------------------------------------------- */
+
+static const char *const agreement_keys[] = {"slug", "title", "kind", "status", "signed_on",
+                                             "summary", "parties", "signatories", "supersedes",
+                                             "articles", NULL};
+
+struct link_table {
+    const char *key;      /* the field of the record */
+    enum db_kind kind;    /* what it names */
+    const char *clear;    /* DELETE of the agreement's links */
+    const char *insert;   /* (agreement, other, position) */
+};
+
+static const struct link_table agreement_links[] = {
+    {"parties", KIND_ENTITY, "DELETE FROM agreement_parties WHERE agreement_id = ?",
+     "INSERT INTO agreement_parties (agreement_id, entity_id, position) VALUES (?1, ?2, ?3)"},
+    {"signatories", KIND_ENTITY, "DELETE FROM agreement_signatories WHERE agreement_id = ?",
+     "INSERT INTO agreement_signatories (agreement_id, entity_id, position) VALUES (?1, ?2, ?3)"},
+    {"articles", KIND_ARTICLE, "DELETE FROM agreement_articles WHERE agreement_id = ?",
+     "INSERT INTO agreement_articles (agreement_id, article_id) VALUES (?1, ?2)"},
+};
+
+static bool write_links(struct db *w, int64_t id, const json_t *rec, const struct link_table *t,
+                        struct record_error *err)
+{
+    json_t *refs = json_object_get(rec, t->key);
+    size_t i;
+    json_t *ref;
+
+    if (refs != NULL && !json_is_null(refs) && !json_is_array(refs))
+        return record_fail(err, DB_INVALID, t->key, "must be an array of slugs or ids");
+    if (!run_for_id(w, t->clear, id, err))
+        return false;
+    json_array_foreach(refs, i, ref) {
+        char field[48];
+        int64_t other;
+        snprintf(field, sizeof field, "%s[%zu]", t->key, i);
+        if (!validate_ref(w, ref, t->kind, field, &other, err))
+            return false;
+        sqlite3_stmt *st = conn_stmt(w, t->insert);
+        if (st == NULL)
+            return validate_sql_failed(w, field, err);
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, other);
+        /* Only parties and signatories keep an order. */
+        if (sqlite3_bind_parameter_count(st) >= 3)
+            sqlite3_bind_int64(st, 3, (sqlite3_int64)i);
+        int step = sqlite3_step(st);
+        bool duplicate = (sqlite3_extended_errcode(w->handle) & 0xff) == SQLITE_CONSTRAINT;
+        conn_done(st);
+        if (step != SQLITE_DONE)
+            return duplicate ? record_fail(err, DB_INVALID, field, "is listed twice")
+                             : validate_sql_failed(w, field, err);
+    }
+    return true;
+}
+
+static bool write_agreement(struct db *w, const json_t *rec, bool defer_supersedes, int64_t *id,
+                            struct record_error *err)
+{
+    const char *title, *kind, *status, *signed_on, *summary;
+    char slug[SLUG_BUF];
+
+    if (!validate_keys(rec, agreement_keys, err) ||
+        !validate_text(rec, "title", true, TITLE_MAX_BYTES, &title, err) ||
+        !validate_enum(rec, "kind", agreement_kinds, &kind, err) ||
+        !validate_enum(rec, "status", agreement_statuses, &status, err) ||
+        !validate_text(rec, "signed_on", false, 16, &signed_on, err) ||
+        !validate_text(rec, "summary", false, SUMMARY_MAX_BYTES, &summary, err))
+        return false;
+    if (signed_on != NULL && !text_is_date(signed_on))
+        return record_fail(err, DB_INVALID, "signed_on", "must be a date (YYYY-MM-DD) or null");
+    if (!validate_slug(w, rec, KIND_AGREEMENT, title, "agreement", *id, slug, err))
+        return false;
+
+    const char *values[] = {slug, title, kind, status, signed_on, summary};
+    sqlite3_stmt *st =
+        *id == 0 ? prepare_row(w, "INSERT INTO agreements (slug, title, kind, status, signed_on,"
+                                  " summary) VALUES (?, ?, ?, ?, ?, ?)", values, 6, 0)
+                 : prepare_row(w, "UPDATE agreements SET slug = ?, title = ?, kind = ?, status = ?,"
+                                  " signed_on = ?, summary = ?, version = version + 1,"
+                                  " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+                                  " WHERE id = ?", values, 6, *id);
+    if (!run_write(w, st, NULL, err))
+        return false;
+    if (*id == 0)
+        *id = sqlite3_last_insert_rowid(w->handle);
+    for (size_t i = 0; i < sizeof agreement_links / sizeof agreement_links[0]; i++)
+        if (!write_links(w, *id, rec, &agreement_links[i], err))
+            return false;
+    if (defer_supersedes)
+        return true;
+    return record_link_supersedes(w, *id, json_object_get(rec, "supersedes"), err);
+}
+
+/* 1 if following supersedes links from `start` comes back to it, 0 if not,
+ * -1 on error. */
+static int supersedes_cycle(struct db *w, int64_t start)
+{
+    sqlite3_stmt *st = conn_stmt(w, "WITH RECURSIVE chain (id, depth) AS ("
+                                    "  SELECT supersedes_id, 1 FROM agreements WHERE id = ?1"
+                                    "  UNION ALL SELECT g.supersedes_id, c.depth + 1"
+                                    "  FROM chain c JOIN agreements g ON g.id = c.id"
+                                    "  WHERE c.id <> ?1 AND c.depth < 100000)"
+                                    " SELECT 1 FROM chain WHERE id = ?1 LIMIT 1");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, start);
+    int step = sqlite3_step(st);
+    conn_done(st);
+    return step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+}
+
+bool record_link_supersedes(struct db *w, int64_t id, const json_t *ref,
+                            struct record_error *err)
+{
+    int64_t older = 0;
+    sqlite3_stmt *st;
+
+    if (ref != NULL && !json_is_null(ref)) {
+        if (!validate_ref(w, ref, KIND_AGREEMENT, "supersedes", &older, err))
+            return false;
+        if (older == id)
+            return record_fail(err, DB_CONFLICT, "supersedes", "an agreement cannot supersede itself");
+    }
+    /* Only a change bumps the version: rewriting the same link is not an
+     * edit of the record. */
+    st = conn_stmt(w, "UPDATE agreements SET supersedes_id = ?1 WHERE id = ?2"
+                      " AND supersedes_id IS NOT ?1");
+    if (st != NULL) {
+        if (older != 0)
+            sqlite3_bind_int64(st, 1, older);
+        else
+            sqlite3_bind_null(st, 1);
+        sqlite3_bind_int64(st, 2, id);
+    }
+    if (!run_write(w, st, "supersedes", err))
+        return false;
+    if (older == 0)
+        return true;
+    int cycle = supersedes_cycle(w, id);
+    if (cycle < 0)
+        return validate_sql_failed(w, "supersedes", err);
+    if (cycle)
+        return record_fail(err, DB_CONFLICT, "supersedes", "the supersedes links would form a cycle");
+    /* What a newer agreement replaces is, by that fact, superseded. */
+    st = conn_stmt(w, "UPDATE agreements SET status = 'superseded', version = version + 1,"
+                      " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+                      " WHERE id = ? AND status <> 'superseded'");
+    if (st != NULL)
+        sqlite3_bind_int64(st, 1, older);
+    return run_write(w, st, "supersedes", err);
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static bool write_record(struct db *w, enum db_kind kind, const json_t *rec,
+                         bool defer_supersedes, int64_t *id, struct record_error *err)
+{
+    memset(err, 0, sizeof *err);
+    switch (kind) {
+    case KIND_ENTITY: return write_entity(w, rec, id, err);
+    case KIND_ARTICLE: return write_article(w, rec, id, err);
+    case KIND_QUOTE: return write_quote(w, rec, id, err);
+    case KIND_AGREEMENT: return write_agreement(w, rec, defer_supersedes, id, err);
+    }
+    return record_fail(err, DB_ERR, NULL, "unknown kind of record");
+}
+
+bool record_insert(struct db *w, enum db_kind kind, const json_t *rec, bool defer_supersedes,
+                   int64_t *id, struct record_error *err)
+{
+    *id = 0;
+    return write_record(w, kind, rec, defer_supersedes, id, err);
+}
+
+bool record_update(struct db *w, enum db_kind kind, int64_t id, const json_t *rec,
+                   struct record_error *err)
+{
+    return write_record(w, kind, rec, false, &id, err);
+}
+
+/* ---- export ------------------------------------------------------------ */
+
+static const char *const export_sql[] = {
+    [KIND_ENTITY] =
+        "SELECT json_object('slug', e.slug, 'name', e.name, 'type', e.type,"
+        " 'aliases', (SELECT json_group_array(alias) FROM (SELECT alias FROM entity_aliases"
+        "   WHERE entity_id = e.id ORDER BY position)),"
+        " 'description', e.description) FROM entities e WHERE e.id = ?",
+    [KIND_ARTICLE] =
+        "SELECT json_object('slug', a.slug, 'title', a.title, 'source', a.source, 'url', a.url,"
+        " 'published_at', a.published_at, 'summary', a.summary, 'body', a.body,"
+        " 'mentions', (SELECT json_group_array(json_object('entity', slug, 'count', count))"
+        "   FROM (SELECT e.slug, m.count FROM mentions m JOIN entities e ON e.id = m.entity_id"
+        "   WHERE m.article_id = a.id ORDER BY m.count DESC, e.slug)))"
+        " FROM articles a WHERE a.id = ?",
+    [KIND_QUOTE] =
+        "SELECT json_object('slug', q.slug, 'article', a.slug, 'speaker', e.slug, 'text', q.text)"
+        " FROM quotes q JOIN articles a ON a.id = q.article_id"
+        " JOIN entities e ON e.id = q.speaker_id WHERE q.id = ?",
+    [KIND_AGREEMENT] =
+        "SELECT json_object('slug', g.slug, 'title', g.title, 'kind', g.kind, 'status', g.status,"
+        " 'signed_on', g.signed_on, 'summary', g.summary,"
+        " 'parties', (SELECT json_group_array(slug) FROM (SELECT e.slug FROM agreement_parties p"
+        "   JOIN entities e ON e.id = p.entity_id WHERE p.agreement_id = g.id ORDER BY p.position)),"
+        " 'signatories', (SELECT json_group_array(slug) FROM (SELECT e.slug"
+        "   FROM agreement_signatories s JOIN entities e ON e.id = s.entity_id"
+        "   WHERE s.agreement_id = g.id ORDER BY s.position)),"
+        " 'supersedes', (SELECT o.slug FROM agreements o WHERE o.id = g.supersedes_id),"
+        " 'articles', (SELECT json_group_array(slug) FROM (SELECT a.slug FROM agreement_articles x"
+        "   JOIN articles a ON a.id = x.article_id WHERE x.agreement_id = g.id ORDER BY a.id)))"
+        " FROM agreements g WHERE g.id = ?",
+};
+
+json_t *record_export(struct db *db, enum db_kind kind, int64_t id, struct record_error *err)
+{
+    sqlite3_stmt *st = conn_stmt(db, export_sql[kind]);
+    json_t *rec = NULL;
+
+    memset(err, 0, sizeof *err);
+    if (st == NULL) {
+        validate_sql_failed(db, NULL, err);
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        /* SQLite builds the document in one statement; the text is parsed
+         * back so callers can merge into it. */
+        rec = json_loads(conn_col_text(st, 0), 0, NULL);
+        if (rec == NULL)
+            record_fail(err, DB_ERR, NULL, "could not read the record back");
+    } else if (step == SQLITE_DONE) {
+        record_fail(err, DB_NOT_FOUND, NULL, "no such record");
+    } else {
+        validate_sql_failed(db, NULL, err);
+    }
+    conn_done(st);
+    return rec;
+}
+
+/* ---- delete ------------------------------------------------------------ */
+
+static const char *const delete_sql[] = {
+    [KIND_ENTITY] = "DELETE FROM entities WHERE id = ?",
+    [KIND_ARTICLE] = "DELETE FROM articles WHERE id = ?",
+    [KIND_QUOTE] = "DELETE FROM quotes WHERE id = ?",
+    [KIND_AGREEMENT] = "DELETE FROM agreements WHERE id = ?",
+};
+
+bool record_delete(struct db *w, enum db_kind kind, int64_t id, struct record_error *err)
+{
+    memset(err, 0, sizeof *err);
+    if (kind == KIND_ENTITY) {
+        /* Quotes keep their speaker: deleting one would silently drop what
+         * was said. Merging moves the quotes to another entity first. */
+        sqlite3_stmt *st = conn_stmt(w, "SELECT count(*) FROM quotes WHERE speaker_id = ?");
+        if (st == NULL)
+            return validate_sql_failed(w, NULL, err);
+        sqlite3_bind_int64(st, 1, id);
+        int64_t quotes = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+        conn_done(st);
+        if (quotes < 0)
+            return validate_sql_failed(w, NULL, err);
+        if (quotes > 0)
+            return record_fail(err, DB_CONFLICT, NULL,
+                               "the entity is the speaker of %lld quotes; delete them or merge"
+                               " the entity into another first", (long long)quotes);
+    }
+    sqlite3_stmt *st = conn_stmt(w, delete_sql[kind]);
+    if (st == NULL)
+        return validate_sql_failed(w, NULL, err);
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    int changed = sqlite3_changes(w->handle);
+    conn_done(st);
+    if (step != SQLITE_DONE)
+        return validate_sql_failed(w, NULL, err);
+    if (changed == 0)
+        return record_fail(err, DB_NOT_FOUND, NULL, "no such record");
+    return true;
+}
