@@ -80,6 +80,13 @@ void db_set_logger(void (*logger)(const char *message));
 /* Last error text of a failed call on this connection, for logs only. */
 const char *db_last_error(struct db *db);
 
+/* Why a write was refused, in terms of the client's record. */
+struct record_error {
+    enum db_status status; /* DB_INVALID, DB_BAD_REF, DB_CONFLICT, DB_NOT_FOUND or DB_ERR */
+    char field[128];       /* the field at fault, e.g. "mentions[2].entity"; "" if none */
+    char message[256];     /* for people: "must be a date (YYYY-MM-DD)" */
+};
+
 /* A position in a keyset-paginated list: the sort key and id of the last row
  * of the previous page. `key` holds the sort value as text (a date, a folded
  * name or a count). */

@@ -19,12 +19,6 @@
 
 #include "db/conn.h"
 
-struct record_error {
-    enum db_status status; /* DB_INVALID, DB_BAD_REF, DB_CONFLICT or DB_ERR */
-    char field[128];       /* the field at fault, e.g. "mentions[2].entity"; "" if none */
-    char message[256];     /* for people: "must be a date (YYYY-MM-DD)" */
-};
-
 /* Inserts a new record; *id is its id. Slugs missing from rec are made from
  * the name or title, unique with a -2, -3... suffix. An agreement's
  * supersedes link is set too unless defer_supersedes (the loader links

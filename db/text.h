@@ -32,3 +32,6 @@ bool text_is_timestamp(const char *s);
 /* True if s is well-formed UTF-8 with no NUL and no C0 control other than
  * tab, newline and carriage return. */
 bool text_is_clean_utf8(const char *s, size_t len);
+
+/* The SHA-256 of data as 64 lower-case hex digits and a NUL. */
+void text_sha256_hex(const void *data, size_t len, char out[65]);

@@ -3,6 +3,7 @@
 #include "db/articles.h"
 #include "db/text.h"
 #include "handlers/params.h"
+#include "handlers/writes.h"
 
 static bool is_article_key(const char *key)
 {
@@ -44,7 +45,23 @@ int handle_article_get(const struct request *req, struct reply *rep)
     enum db_status rc = db_article_get(req->db, id, &article);
     if (rc != DB_OK)
         return reply_db_error(rep, rc, "article");
+    write_set_etag(rep, req->db, KIND_ARTICLE, id);
     int status = reply_json(rep, 200, article);
     json_decref(article);
     return status;
+}
+
+int handle_article_create(const struct request *req, struct reply *rep)
+{
+    return write_create(req, rep, KIND_ARTICLE);
+}
+
+int handle_article_patch(const struct request *req, struct reply *rep)
+{
+    return write_patch(req, rep, KIND_ARTICLE);
+}
+
+int handle_article_delete(const struct request *req, struct reply *rep)
+{
+    return write_delete(req, rep, KIND_ARTICLE);
 }

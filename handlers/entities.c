@@ -5,6 +5,8 @@
 #include "db/entities.h"
 #include "db/text.h"
 #include "handlers/params.h"
+#include "handlers/writes.h"
+#include "db/writes.h"
 
 static const char *const entity_types[] = {"person", "organization", "location", "product", NULL};
 static const char *const entity_sorts[] = {"name", "mentions", NULL};
@@ -58,7 +60,106 @@ int handle_entity_get(const struct request *req, struct reply *rep)
     enum db_status rc = db_entity_get(req->db, id, &entity);
     if (rc != DB_OK)
         return reply_db_error(rep, rc, "entity");
+    write_set_etag(rep, req->db, KIND_ENTITY, id);
     int status = reply_json(rep, 200, entity);
     json_decref(entity);
     return status;
+}
+
+int handle_entity_create(const struct request *req, struct reply *rep)
+{
+    return write_create(req, rep, KIND_ENTITY);
+}
+
+int handle_entity_patch(const struct request *req, struct reply *rep)
+{
+    return write_patch(req, rep, KIND_ENTITY);
+}
+
+int handle_entity_delete(const struct request *req, struct reply *rep)
+{
+    return write_delete(req, rep, KIND_ENTITY);
+}
+
+/* Runs one entity change in a write transaction and answers with the entity
+ * `answer_id` as it is then. `change` returns false with err set. */
+static int entity_action(const struct request *req, struct reply *rep, const char *field,
+                         bool (*change)(struct db *w, int64_t id, const json_t *value,
+                                        int64_t *answer_id, struct record_error *err))
+{
+    static const char *const no_params[] = {NULL};
+    json_t *body = NULL, *entity = NULL;
+    struct record_error err = {0};
+    enum db_status rc;
+    int64_t id, answer_id;
+    int status;
+
+    if (!params_only(req, rep, no_params) || !params_path_ref(req, rep, KIND_ENTITY, &id) ||
+        !write_read_body(req, rep, NULL, &body))
+        return rep->status;
+    const char *key;
+    json_t *value;
+    json_object_foreach(body, key, value) {
+        if (strcmp(key, field) != 0) {
+            json_decref(body);
+            return reply_problem(rep, 400, key, "is not a field of this request");
+        }
+    }
+    value = json_object_get(body, field);
+    if (value == NULL) {
+        json_decref(body);
+        return reply_problem(rep, 400, field, "is required");
+    }
+    struct db *w = db_write_begin(req->store, &rc);
+    if (w == NULL) {
+        json_decref(body);
+        if (rc == DB_READ_ONLY) {
+            reply_header(rep, "Allow", "GET, HEAD");
+            return reply_problem(rep, 405, NULL, "this server is read-only");
+        }
+        return reply_db_error(rep, rc, "entity");
+    }
+    answer_id = id;
+    if (!change(w, id, value, &answer_id, &err)) {
+        db_write_abort(req->store, w);
+        status = write_reply_error(rep, &err);
+    } else if ((rc = write_fetch(w, KIND_ENTITY, answer_id, &entity)) != DB_OK) {
+        db_write_abort(req->store, w);
+        status = reply_db_error(rep, rc, "entity");
+    } else {
+        write_set_etag(rep, w, KIND_ENTITY, answer_id);
+        status = reply_json(rep, 200, entity);
+        rc = db_write_commit(req->store, w);
+        if (rc != DB_OK) {
+            reply_free(rep);
+            status = reply_db_error(rep, rc, "entity");
+        }
+    }
+    json_decref(entity);
+    json_decref(body);
+    return status;
+}
+
+static bool add_aliases(struct db *w, int64_t id, const json_t *value, int64_t *answer_id,
+                        struct record_error *err)
+{
+    *answer_id = id;
+    return db_entity_add_aliases(w, id, value, err);
+}
+
+static bool merge_into(struct db *w, int64_t id, const json_t *value, int64_t *answer_id,
+                       struct record_error *err)
+{
+    return db_entity_resolve_ref(w, value, "into", answer_id, err) &&
+           db_entity_merge(w, id, *answer_id, err);
+}
+
+int handle_entity_add_aliases(const struct request *req, struct reply *rep)
+{
+    return entity_action(req, rep, "aliases", add_aliases);
+}
+
+int handle_entity_merge(const struct request *req, struct reply *rep)
+{
+    return entity_action(req, rep, "into", merge_into);
 }

@@ -2,6 +2,7 @@
 
 #include "db/quotes.h"
 #include "handlers/params.h"
+#include "handlers/writes.h"
 
 int handle_quote_list(const struct request *req, struct reply *rep)
 {
@@ -35,7 +36,23 @@ int handle_quote_get(const struct request *req, struct reply *rep)
     enum db_status rc = db_quote_get(req->db, id, &quote);
     if (rc != DB_OK)
         return reply_db_error(rep, rc, "quote");
+    write_set_etag(rep, req->db, KIND_QUOTE, id);
     int status = reply_json(rep, 200, quote);
     json_decref(quote);
     return status;
+}
+
+int handle_quote_create(const struct request *req, struct reply *rep)
+{
+    return write_create(req, rep, KIND_QUOTE);
+}
+
+int handle_quote_patch(const struct request *req, struct reply *rep)
+{
+    return write_patch(req, rep, KIND_QUOTE);
+}
+
+int handle_quote_delete(const struct request *req, struct reply *rep)
+{
+    return write_delete(req, rep, KIND_QUOTE);
 }

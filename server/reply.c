@@ -53,6 +53,7 @@ static const struct problem_kind problem_kinds[] = {
     {405, "/problems/method-not-allowed", "Method not allowed"},
     {406, "/problems/not-acceptable", "Not acceptable"},
     {409, "/problems/conflict", "Conflict"},
+    {412, "/problems/precondition-failed", "Precondition failed"},
     {413, "/problems/body-too-large", "Request body too large"},
     {414, "/problems/uri-too-long", "URI too long"},
     {415, "/problems/unsupported-media-type", "Unsupported media type"},

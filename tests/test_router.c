@@ -108,13 +108,15 @@ Test(router, head_is_served_by_the_get_route)
     cr_assert_eq(match_real("HEAD", "/healthz", &m), ROUTE_FOUND);
 }
 
-Test(router, post_to_a_get_only_path_is_a_bad_method_allowing_get_and_head)
+Test(router, an_unrouted_method_is_a_bad_method_listing_the_allowed_ones)
 {
     struct route_match m;
-    cr_assert_eq(match_real("POST", "/v1/articles", &m), ROUTE_BAD_METHOD);
+    cr_assert_eq(match_real("PUT", "/v1/articles", &m), ROUTE_BAD_METHOD);
     cr_assert_null(m.route);
-    cr_assert_str_eq(m.allow, "GET, HEAD");
-    cr_assert_eq(match_real("DELETE", "/v1/articles/42", &m), ROUTE_BAD_METHOD);
+    cr_assert_str_eq(m.allow, "GET, HEAD, POST");
+    cr_assert_eq(match_real("POST", "/v1/articles/42", &m), ROUTE_BAD_METHOD);
+    cr_assert_str_eq(m.allow, "GET, HEAD, PATCH, DELETE");
+    cr_assert_eq(match_real("DELETE", "/healthz", &m), ROUTE_BAD_METHOD);
     cr_assert_str_eq(m.allow, "GET, HEAD");
 }
 

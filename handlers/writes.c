@@ -1,0 +1,329 @@
+#include "handlers/writes.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db/agreements.h"
+#include "db/articles.h"
+#include "db/entities.h"
+#include "db/quotes.h"
+#include "db/text.h"
+#include "db/writes.h"
+#include "handlers/params.h"
+
+/* The longest Idempotency-Key we keep; a UUID needs 36. */
+#define IDEMPOTENCY_KEY_MAX 200
+
+static const char *collection(enum db_kind kind)
+{
+    switch (kind) {
+    case KIND_ARTICLE: return "articles";
+    case KIND_ENTITY: return "entities";
+    case KIND_AGREEMENT: return "agreements";
+    case KIND_QUOTE: return "quotes";
+    }
+    return "records";
+}
+
+enum db_status write_fetch(struct db *db, enum db_kind kind, int64_t id, json_t **out)
+{
+    switch (kind) {
+    case KIND_ARTICLE: return db_article_get(db, id, out);
+    case KIND_ENTITY: return db_entity_get(db, id, out);
+    case KIND_AGREEMENT: return db_agreement_get(db, id, out);
+    case KIND_QUOTE: return db_quote_get(db, id, out);
+    }
+    return DB_ERR;
+}
+
+/* True when the media type (before any ";" parameters) is `type`. */
+static bool media_type_is(const char *header, const char *type)
+{
+    if (header == NULL)
+        return false;
+    size_t len = strcspn(header, "; \t");
+    return len == strlen(type) && strncasecmp(header, type, len) == 0;
+}
+
+bool write_read_body(const struct request *req, struct reply *rep, const char *alt_type,
+                     json_t **out)
+{
+    const char *type = req->header(req, "Content-Type");
+    json_error_t jerr;
+
+    *out = NULL;
+    if (!media_type_is(type, "application/json") &&
+        (alt_type == NULL || !media_type_is(type, alt_type))) {
+        char detail[160];
+        snprintf(detail, sizeof detail, "send the body as application/json%s%s",
+                 alt_type ? " or " : "", alt_type ? alt_type : "");
+        reply_problem(rep, 415, "Content-Type", detail);
+        return false;
+    }
+    if (req->body == NULL || req->body_len == 0) {
+        reply_problem(rep, 400, "body", "the request needs a JSON object as its body");
+        return false;
+    }
+    /* Duplicate keys are ambiguous; jansson's depth limit turns absurd
+     * nesting into an error instead of a deep recursion. */
+    *out = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (*out == NULL) {
+        char detail[300];
+        snprintf(detail, sizeof detail, "malformed JSON at line %d, column %d: %s", jerr.line,
+                 jerr.column, jerr.text);
+        reply_problem(rep, 400, "body", detail);
+        return false;
+    }
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        reply_problem(rep, 400, "body", "the body must be a JSON object");
+        return false;
+    }
+    return true;
+}
+
+int write_reply_error(struct reply *rep, const struct record_error *err)
+{
+    const char *field = err->field[0] != '\0' ? err->field : NULL;
+    switch (err->status) {
+    case DB_INVALID: return reply_problem(rep, 400, field ? field : "body", err->message);
+    case DB_BAD_REF: return reply_problem(rep, 422, field, err->message);
+    case DB_CONFLICT: return reply_problem(rep, 409, field, err->message);
+    case DB_NOT_FOUND: return reply_problem(rep, 404, NULL, err->message);
+    default: return reply_db_error(rep, err->status, "record");
+    }
+}
+
+void write_set_etag(struct reply *rep, struct db *db, enum db_kind kind, int64_t id)
+{
+    int64_t version;
+    char etag[40];
+    if (db_record_version(db, kind, id, &version) != DB_OK)
+        return;
+    snprintf(etag, sizeof etag, "\"v%" PRId64 "\"", version);
+    reply_header(rep, "ETag", etag);
+}
+
+/* Opens the write transaction, or replies why it cannot be. */
+static struct db *begin(const struct request *req, struct reply *rep)
+{
+    enum db_status status;
+    struct db *w = db_write_begin(req->store, &status);
+    if (w == NULL) {
+        if (status == DB_READ_ONLY) {
+            reply_header(rep, "Allow", "GET, HEAD");
+            reply_problem(rep, 405, NULL, "this server is read-only");
+        } else {
+            reply_db_error(rep, status == DB_BUSY ? DB_BUSY : DB_ERR, "record");
+        }
+    }
+    return w;
+}
+
+/* Commits, or replies why it could not. */
+static bool commit(const struct request *req, struct reply *rep, struct db *w)
+{
+    enum db_status status = db_write_commit(req->store, w);
+    if (status == DB_OK)
+        return true;
+    reply_free(rep);
+    reply_db_error(rep, status, "record");
+    return false;
+}
+
+/* If-Match against the record's current version: true to go on. "*" and no
+ * header match anything that exists. */
+static bool if_match_holds(const struct request *req, struct reply *rep, struct db *w,
+                           enum db_kind kind, int64_t id)
+{
+    const char *wanted = req->header(req, "If-Match");
+    int64_t version;
+    char etag[40];
+
+    if (wanted == NULL)
+        return true;
+    enum db_status rc = db_record_version(w, kind, id, &version);
+    if (rc != DB_OK) {
+        reply_db_error(rep, rc, kind == KIND_ENTITY ? "entity" : collection(kind));
+        return false;
+    }
+    if (strcmp(wanted, "*") == 0)
+        return true;
+    snprintf(etag, sizeof etag, "\"v%" PRId64 "\"", version);
+    /* A list of tags matches when any one does, compared strongly: a weak
+     * W/ tag never matches (RFC 9110, 13.1.1). */
+    size_t etag_len = strlen(etag);
+    for (const char *p = wanted; *p != '\0';) {
+        p += strspn(p, " \t,");
+        size_t len = strcspn(p, ",");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len == etag_len && strncmp(p, etag, len) == 0)
+            return true;
+        p += strcspn(p, ",");
+    }
+    reply_header(rep, "ETag", etag);
+    reply_problem(rep, 412, "If-Match",
+                  "the record changed since that version; fetch it again and reapply the change");
+    return false;
+}
+
+/* Replies with the record as it now is in the write transaction. */
+static int reply_record(struct reply *rep, struct db *w, enum db_kind kind, int64_t id,
+                        int status, json_t **record_out)
+{
+    json_t *record = NULL;
+    enum db_status rc = write_fetch(w, kind, id, &record);
+    if (rc != DB_OK)
+        return reply_db_error(rep, rc, collection(kind));
+    write_set_etag(rep, w, kind, id);
+    int sent = reply_json(rep, status, record);
+    if (record_out != NULL)
+        *record_out = record;
+    else
+        json_decref(record);
+    return sent;
+}
+
+int write_create(const struct request *req, struct reply *rep, enum db_kind kind)
+{
+    static const char *const no_params[] = {NULL};
+    json_t *body = NULL, *created = NULL;
+    struct idempotent_reply earlier = {0};
+    struct record_error err;
+    struct db *w = NULL;
+    char hash[65], scope[32];
+    int64_t id;
+    int status;
+
+    const char *key = req->header(req, "Idempotency-Key");
+    if (!params_only(req, rep, no_params) || !write_read_body(req, rep, NULL, &body))
+        return rep->status;
+    if (key != NULL && (key[0] == '\0' || strlen(key) > IDEMPOTENCY_KEY_MAX ||
+                        !text_is_clean_utf8(key, strlen(key)))) {
+        json_decref(body);
+        return reply_problem(rep, 400, "Idempotency-Key", "must be 1 to 200 characters");
+    }
+    text_sha256_hex(req->body, req->body_len, hash);
+    snprintf(scope, sizeof scope, "POST /v1/%s", collection(kind));
+
+    w = begin(req, rep);
+    if (w == NULL) {
+        status = rep->status;
+        goto done;
+    }
+    if (key != NULL) {
+        enum db_status rc = db_idempotency_find(w, key, scope, hash, &earlier);
+        if (rc != DB_OK) {
+            status = reply_db_error(rep, rc, "record");
+            goto abort;
+        }
+        if (earlier.found && !earlier.same_request) {
+            status = reply_problem(rep, 422, "Idempotency-Key",
+                                   "this key was used with a different request body");
+            goto abort;
+        }
+        if (earlier.found) {
+            /* The first answer, byte for byte: nothing new is created. */
+            rep->status = status = earlier.status;
+            rep->body = earlier.body;
+            rep->body_len = strlen(earlier.body);
+            rep->content_type = "application/json";
+            earlier.body = NULL;
+            if (earlier.location != NULL)
+                reply_header(rep, "Location", earlier.location);
+            reply_header(rep, "Idempotent-Replayed", "true");
+            goto abort;
+        }
+    }
+    if (!db_record_create(w, kind, body, &id, &err)) {
+        status = write_reply_error(rep, &err);
+        goto abort;
+    }
+    status = reply_record(rep, w, kind, id, 201, &created);
+    if (status != 201)
+        goto abort;
+    char location[200];
+    snprintf(location, sizeof location, "/v1/%s/%s", collection(kind),
+             json_string_value(json_object_get(created, "slug")));
+    reply_header(rep, "Location", location);
+    if (key != NULL) {
+        enum db_status rc = db_idempotency_save(w, key, scope, hash, 201, location, rep->body);
+        if (rc != DB_OK) {
+            reply_free(rep);
+            status = reply_db_error(rep, rc, "record");
+            goto abort;
+        }
+    }
+    if (!commit(req, rep, w))
+        status = rep->status;
+    goto done;
+abort:
+    db_write_abort(req->store, w);
+done:
+    idempotent_reply_free(&earlier);
+    json_decref(created);
+    json_decref(body);
+    return status;
+}
+
+int write_patch(const struct request *req, struct reply *rep, enum db_kind kind)
+{
+    static const char *const no_params[] = {NULL};
+    json_t *patch = NULL;
+    struct record_error err;
+    int64_t id;
+    int status;
+
+    if (!params_only(req, rep, no_params) || !params_path_ref(req, rep, kind, &id) ||
+        !write_read_body(req, rep, "application/merge-patch+json", &patch))
+        return rep->status;
+    struct db *w = begin(req, rep);
+    if (w == NULL) {
+        json_decref(patch);
+        return rep->status;
+    }
+    if (!if_match_holds(req, rep, w, kind, id)) {
+        status = rep->status;
+    } else if (!db_record_patch(w, kind, id, patch, &err)) {
+        status = write_reply_error(rep, &err);
+    } else {
+        status = reply_record(rep, w, kind, id, 200, NULL);
+        if (status == 200) {
+            json_decref(patch);
+            return commit(req, rep, w) ? status : rep->status;
+        }
+    }
+    db_write_abort(req->store, w);
+    json_decref(patch);
+    return status;
+}
+
+int write_delete(const struct request *req, struct reply *rep, enum db_kind kind)
+{
+    static const char *const no_params[] = {NULL};
+    struct record_error err;
+    int64_t id;
+
+    if (!params_only(req, rep, no_params) || !params_path_ref(req, rep, kind, &id))
+        return rep->status;
+    struct db *w = begin(req, rep);
+    if (w == NULL)
+        return rep->status;
+    if (!if_match_holds(req, rep, w, kind, id)) {
+        db_write_abort(req->store, w);
+        return rep->status;
+    }
+    if (!db_record_delete(w, kind, id, &err)) {
+        db_write_abort(req->store, w);
+        return write_reply_error(rep, &err);
+    }
+    if (!commit(req, rep, w))
+        return rep->status;
+    rep->status = 204;
+    return 204;
+}
