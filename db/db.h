@@ -103,3 +103,9 @@ enum db_kind { KIND_ARTICLE, KIND_ENTITY, KIND_AGREEMENT, KIND_QUOTE };
 /* Finds the id of the record of `kind` that `ref` names: a decimal id or a
  * slug. DB_NOT_FOUND when none does. */
 enum db_status db_resolve(struct db *db, enum db_kind kind, const char *ref, int64_t *id);
+
+/* A connection of its own for a long read (an export streamed over many
+ * calls) that must not share the thread's reader. Close with
+ * store_reader_close. NULL if it cannot be opened. */
+struct db *store_reader_open(struct store *store);
+void store_reader_close(struct db *db);

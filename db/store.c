@@ -174,3 +174,17 @@ void store_writer_end(struct store *store)
     if (store->writer != NULL)
         pthread_mutex_unlock(&store->writer_lock);
 }
+
+struct db *store_reader_open(struct store *store)
+{
+    char err[256];
+    struct db *db = conn_open(store->path, SQLITE_OPEN_READONLY, &store->opts, err, sizeof err);
+    if (db == NULL)
+        conn_log("%s", err);
+    return db;
+}
+
+void store_reader_close(struct db *db)
+{
+    conn_close(db);
+}

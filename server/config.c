@@ -14,6 +14,7 @@ void config_defaults(struct config *cfg)
     cfg->port = 8080;
     cfg->threads = 2; /* one per core on the machines we target */
     cfg->max_body = 1024 * 1024;
+    cfg->max_import = (size_t)1 << 30;
     cfg->busy_timeout_ms = 5000;
     cfg->cache_size_kib = 16384;
     cfg->connection_timeout_s = 30;
@@ -33,6 +34,8 @@ const char *config_usage(void)
            "  --read-only            open the database read-only (WIREBASE_READ_ONLY=1)\n"
            "  --no-sample            leave a new database empty (WIREBASE_NO_SAMPLE=1)\n"
            "  --max-body BYTES       largest request body (WIREBASE_MAX_BODY, default 1048576)\n"
+           "  --max-import BYTES     largest /v1/import upload, kept on disk, not in memory\n"
+           "                         (WIREBASE_MAX_IMPORT, default 1073741824)\n"
            "  --busy-timeout MS      wait for database locks (WIREBASE_BUSY_TIMEOUT, default 5000)\n"
            "  --cache-size KIB       SQLite page cache per connection (WIREBASE_CACHE_SIZE,\n"
            "                         default 16384)\n"
@@ -40,6 +43,8 @@ const char *config_usage(void)
            "  --max-connections N    concurrent connections (WIREBASE_MAX_CONNECTIONS,\n"
            "                         default 1024)\n"
            "  --no-access-log        do not log requests (WIREBASE_ACCESS_LOG=0)\n"
+           "  --auth MODE            who needs an API key (WIREBASE_AUTH): writes (default,\n"
+           "                         reads stay open) or all; see wirebase keys --help\n"
            "  --help, --version\n";
 }
 
@@ -116,7 +121,7 @@ static bool parse_bool(const char *text, bool *out)
 }
 
 /* One setting: its flag, its variable, and how its value is read. */
-enum setting_kind { S_PATH, S_LISTEN, S_INT, S_FLAG, S_NEG_FLAG };
+enum setting_kind { S_PATH, S_LISTEN, S_INT, S_FLAG, S_NEG_FLAG, S_AUTH };
 
 struct setting {
     const char *flag;
@@ -135,11 +140,13 @@ static const struct setting settings[] = {
     {"--read-only", "WIREBASE_READ_ONLY", S_FLAG, 0, 0, FIELD(read_only)},
     {"--no-sample", "WIREBASE_NO_SAMPLE", S_FLAG, 0, 0, FIELD(no_sample)},
     {"--max-body", "WIREBASE_MAX_BODY", S_INT, 1, 1L << 30, FIELD(max_body)},
+    {"--max-import", "WIREBASE_MAX_IMPORT", S_INT, 1, 1L << 40, FIELD(max_import)},
     {"--busy-timeout", "WIREBASE_BUSY_TIMEOUT", S_INT, 1, 600000, FIELD(busy_timeout_ms)},
     {"--cache-size", "WIREBASE_CACHE_SIZE", S_INT, 64, 1L << 22, FIELD(cache_size_kib)},
     {"--timeout", "WIREBASE_TIMEOUT", S_INT, 1, 3600, FIELD(connection_timeout_s)},
     {"--max-connections", "WIREBASE_MAX_CONNECTIONS", S_INT, 1, 100000, FIELD(connection_limit)},
     {"--no-access-log", "WIREBASE_ACCESS_LOG", S_NEG_FLAG, 0, 0, FIELD(access_log)},
+    {"--auth", "WIREBASE_AUTH", S_AUTH, 0, 0, FIELD(auth_all)},
 };
 
 #define SETTING_COUNT (sizeof settings / sizeof settings[0])
@@ -173,8 +180,8 @@ static bool apply(struct config *cfg, const struct setting *s, const char *value
                      s->min, s->max);
             return false;
         }
-        if (s->offset == FIELD(max_body))
-            cfg->max_body = (size_t)n;
+        if (s->offset == FIELD(max_body) || s->offset == FIELD(max_import))
+            *(size_t *)(base + s->offset) = (size_t)n;
         else
             *(int *)(base + s->offset) = (int)n;
         return true;
@@ -191,6 +198,15 @@ static bool apply(struct config *cfg, const struct setting *s, const char *value
         }
         *(bool *)(base + s->offset) = b;
         return true;
+    case S_AUTH:
+        /* A word, not a 1/0 flag: room for a later mode, and "--auth all"
+         * reads as what it does. */
+        if (strcmp(value, "writes") == 0 || strcmp(value, "all") == 0) {
+            *(bool *)(base + s->offset) = strcmp(value, "all") == 0;
+            return true;
+        }
+        snprintf(err, errlen, "%s: \"%s\" is not writes or all", name, value);
+        return false;
     }
     return false;
 }

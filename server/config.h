@@ -13,16 +13,19 @@ struct config {
     bool read_only;
     bool no_sample;        /* do not fill a new database with the sample data */
     size_t max_body;       /* bytes */
+    size_t max_import;     /* bytes of one /v1/import upload, spooled to disk */
     int busy_timeout_ms;
     int cache_size_kib;
     int connection_timeout_s;
     int connection_limit;
     bool access_log;
+    bool auth_all;         /* reads need an API key too, not only writes */
 };
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_INVALID };
 
-/* The defaults: ./wirebase.db, 127.0.0.1:8080, 2 threads, 1 MiB bodies. */
+/* The defaults: ./wirebase.db, 127.0.0.1:8080, 2 threads, 1 MiB bodies, API
+ * keys needed for writes only. */
 void config_defaults(struct config *cfg);
 
 /* Applies WIREBASE_* variables, then argv[first..argc) flags. On

@@ -12,9 +12,11 @@
 #include "db/db.h"
 #include "handlers/meta.h"
 #include "server/config.h"
+#include "server/keys_cli.h"
 #include "server/log.h"
 #include "server/sample.h"
 #include "server/server.h"
+#include "server/transfer_cli.h"
 
 /* Exit codes: 0 done, 1 failed at run time, 2 bad usage or configuration. */
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
@@ -28,6 +30,9 @@ static const char usage[] =
     "commands:\n"
     "  serve [options]            run the HTTP service (see wirebase serve --help)\n"
     "  load FILE.json [--db PATH] add a dataset file to a database (all or nothing)\n"
+    "  keys COMMAND [--db PATH]   create, list or revoke API keys (see wirebase keys --help)\n"
+    "  import FILE [--partial]    add NDJSON records, as POST /v1/import does\n"
+    "  export                     write the whole store as NDJSON to stdout\n"
     "\n"
     "  --help       this text\n"
     "  --version    print the version\n";
@@ -201,6 +206,12 @@ int main(int argc, char **argv)
         return run_serve(argc, argv);
     if (strcmp(command, "load") == 0)
         return run_load(argc, argv);
+    if (strcmp(command, "keys") == 0)
+        return keys_cli_run(argc, argv);
+    if (strcmp(command, "import") == 0)
+        return transfer_cli_import(argc, argv);
+    if (strcmp(command, "export") == 0)
+        return transfer_cli_export(argc, argv);
     fprintf(stderr, "wirebase: unknown command \"%s\"\n\n%s", command, usage);
     return EXIT_USAGE;
 }

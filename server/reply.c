@@ -64,6 +64,12 @@ static const struct problem_kind problem_kinds[] = {
 
 int reply_problem(struct reply *rep, int status, const char *field, const char *detail)
 {
+    return reply_problem_with(rep, status, field, detail, NULL);
+}
+
+int reply_problem_with(struct reply *rep, int status, const char *field, const char *detail,
+                       json_t *extra)
+{
     const char *type = "about:blank", *title = "Error";
     for (size_t i = 0; i < sizeof problem_kinds / sizeof problem_kinds[0]; i++) {
         if (problem_kinds[i].status == status) {
@@ -81,6 +87,9 @@ int reply_problem(struct reply *rep, int status, const char *field, const char *
     if (problem != NULL && field != NULL)
         json_object_set_new(problem, "errors",
                             json_pack("[{s:s, s:s}]", "field", field, "message", detail));
+    if (problem != NULL && extra != NULL)
+        json_object_update(problem, extra);
+    json_decref(extra);
     char *text = problem ? json_dumps(problem, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(problem);
     if (text == NULL) {
@@ -112,6 +121,8 @@ void reply_header(struct reply *rep, const char *name, const char *value)
 void reply_free(struct reply *rep)
 {
     free(rep->body);
+    if (rep->stream.free != NULL)
+        rep->stream.free(rep->stream.ctx);
     for (size_t i = 0; i < rep->header_count; i++) {
         free(rep->headers[i].name);
         free(rep->headers[i].value);

@@ -13,8 +13,20 @@ struct reply_header {
     char *value;
 };
 
+/* A body produced piece by piece while it is sent (an export). read fills
+ * at most max bytes and returns how many; 0 ends the body, REPLY_STREAM_ERROR
+ * aborts the connection. free releases ctx once sending ends. */
+#define REPLY_STREAM_ERROR ((size_t)-1)
+
+struct reply_stream {
+    size_t (*read)(void *ctx, char *buf, size_t max);
+    void (*free)(void *ctx);
+    void *ctx;
+};
+
 struct reply {
     int status;
+    struct reply_stream stream; /* used instead of body when stream.read is set */
     char *body; /* malloc'd, owned by the reply */
     size_t body_len;
     const char *content_type; /* static string */
@@ -34,5 +46,10 @@ int reply_problem(struct reply *rep, int status, const char *field, const char *
  * dropped with a log line: the set is fixed by our own code. */
 void reply_header(struct reply *rep, const char *name, const char *value);
 
-/* Releases the body and headers; the reply can be reused. */
+/* An RFC 9457 problem with extra members merged in (`extra` is taken, may be
+ * NULL), e.g. {"line": 3} for a bad import line. */
+int reply_problem_with(struct reply *rep, int status, const char *field, const char *detail,
+                       json_t *extra);
+
+/* Releases the body, stream and headers; the reply can be reused. */
 void reply_free(struct reply *rep);

@@ -2,6 +2,7 @@
 /* A parsed request as handlers see it: no HTTP library types. */
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "db/db.h"
 #include "server/query.h"
@@ -13,6 +14,7 @@ struct request {
     const struct query *query;
     const char *body;         /* the request body (NUL-terminated), or NULL */
     size_t body_len;
+    FILE *body_file;          /* the spooled body of a ROUTE_SPOOLS_BODY route, rewound */
     struct store *store;
     struct db *db;            /* this worker thread's read connection */
     /* A request header's value, or NULL. */

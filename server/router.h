@@ -12,10 +12,15 @@
  * status it set. */
 typedef int (*handler_fn)(const struct request *req, struct reply *rep);
 
+/* The body is spooled to a temporary file (req->body_file) instead of
+ * memory, up to the import limit: for bulk uploads. */
+#define ROUTE_SPOOLS_BODY 1u
+
 struct route {
     const char *method;
     const char *pattern;
     handler_fn handler;
+    unsigned flags;
 };
 
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/auth.h"
 #include "server/log.h"
 #include "server/query.h"
 #include "server/reply.h"
@@ -31,9 +32,13 @@ struct exchange {
     char *target; /* the raw request target: path and query, still encoded */
     struct timespec started_at;
     bool body_phase;
+    enum route_result routed;
+    struct route_match match; /* points into target */
+    char *raw_path;
+    FILE *body_file; /* the spooled body of a ROUTE_SPOOLS_BODY route */
     char *body;
-    size_t body_len, body_cap;
-    bool body_too_large;
+    size_t body_len, body_cap, body_limit;
+    bool body_too_large, body_failed;
     int status;
     uint64_t bytes;
     const char *route; /* the matched route's pattern, for the access log */
@@ -78,7 +83,10 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
         log_access(ex->method, ex->target ? ex->target : "", ex->route, ex->status, ex->bytes,
                    micros_since(&ex->started_at));
     free(ex->target);
+    free(ex->raw_path);
     free(ex->body);
+    if (ex->body_file != NULL)
+        fclose(ex->body_file);
     free(ex);
     *req_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
@@ -89,16 +97,54 @@ static const char *request_header(const struct request *req, const char *name)
     return MHD_lookup_connection_value(req->transport, MHD_HEADER_KIND, name);
 }
 
+static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct reply_stream *stream = cls;
+    size_t n = stream->read(stream->ctx, buf, max);
+    if (n == REPLY_STREAM_ERROR)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void free_stream(void *cls)
+{
+    struct reply_stream *stream = cls;
+    if (stream->free != NULL)
+        stream->free(stream->ctx);
+    free(stream);
+}
+
+/* The libmicrohttpd response for rep, taking its body or stream. */
+static struct MHD_Response *make_response(struct reply *rep)
+{
+    struct MHD_Response *response = NULL;
+    if (rep->stream.read != NULL) {
+        struct reply_stream *stream = malloc(sizeof *stream);
+        if (stream == NULL)
+            return NULL;
+        *stream = rep->stream;
+        memset(&rep->stream, 0, sizeof rep->stream);
+        response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, read_stream,
+                                                     stream, free_stream);
+        if (response == NULL)
+            free_stream(stream);
+        return response;
+    }
+    response = MHD_create_response_from_buffer(rep->body_len, rep->body, MHD_RESPMEM_MUST_FREE);
+    if (response != NULL)
+        rep->body = NULL; /* libmicrohttpd frees it with the response */
+    return response;
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *connection, struct exchange *ex,
                                   struct reply *rep)
 {
-    struct MHD_Response *response =
-        MHD_create_response_from_buffer(rep->body_len, rep->body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *response = make_response(rep);
     if (response == NULL) {
         reply_free(rep);
         return MHD_NO;
     }
-    rep->body = NULL; /* libmicrohttpd frees it with the response */
     if (rep->content_type != NULL)
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
     /* Browsers must never guess a type for our JSON. */
@@ -114,24 +160,19 @@ static enum MHD_Result send_reply(struct MHD_Connection *connection, struct exch
     return result;
 }
 
-/* Routes the request and runs its handler; fills rep. */
+/* Runs the routed request's handler; fills rep. */
 static void dispatch(struct server *srv, struct MHD_Connection *connection, struct exchange *ex,
                      struct reply *rep)
 {
     struct query query = {0};
-    struct route_match match;
+    struct route_match match = ex->match;
     char *path = NULL, *id = NULL;
     const char *bad_name = NULL;
+    const char *question = strchr(ex->target, '?');
+    const char *raw_path = ex->raw_path;
+    size_t path_len = strlen(raw_path);
 
-    char *question = strchr(ex->target, '?');
-    size_t path_len = question ? (size_t)(question - ex->target) : strlen(ex->target);
-    char *raw_path = strndup(ex->target, path_len);
-    if (raw_path == NULL) {
-        reply_problem(rep, 500, NULL, "out of memory");
-        goto done;
-    }
-
-    switch (router_match(routes, route_count, ex->method, raw_path, &match)) {
+    switch (ex->routed) {
     case ROUTE_NOT_FOUND:
         reply_problem(rep, 404, NULL, "no such endpoint; the API lives under /v1/");
         goto done;
@@ -174,6 +215,7 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
         .query = &query,
         .body = ex->body,
         .body_len = ex->body_len,
+        .body_file = ex->body_file,
         .store = srv->store,
         .db = store_reader(srv->store),
         .header = request_header,
@@ -189,34 +231,81 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
         reply_problem(rep, 503, NULL, "the database is busy; retry shortly");
         goto done;
     }
-    match.route->handler(&req, rep);
+    /* GET and HEAD read; every other method changes something. */
+    bool is_write = strcmp(ex->method, "GET") != 0 && strcmp(ex->method, "HEAD") != 0;
+    if (auth_check(&req, rep, is_write, srv->cfg.auth_all))
+        match.route->handler(&req, rep);
     db_snapshot_end(req.db);
 done:
     query_free(&query);
-    free(raw_path);
     free(path);
     free(id);
 }
 
-static bool append_body(struct exchange *ex, const char *data, size_t len, size_t max)
+/* Keeps an upload chunk, in memory or in the spool file. Past the limit the
+ * rest is read and dropped, and the reply will say 413. */
+static void append_body(struct exchange *ex, const char *data, size_t len)
 {
-    if (ex->body_too_large || ex->body_len + len > max) {
+    if (ex->body_too_large || ex->body_failed)
+        return;
+    if (ex->body_len + len > ex->body_limit) {
         ex->body_too_large = true;
-        return true; /* keep reading and discarding; the reply says 413 */
+        return;
+    }
+    if (ex->body_file != NULL) {
+        if (fwrite(data, 1, len, ex->body_file) != len)
+            ex->body_failed = true;
+        ex->body_len += len;
+        return;
     }
     if (ex->body_len + len + 1 > ex->body_cap) {
         size_t cap = ex->body_cap ? ex->body_cap : 4096;
         while (cap < ex->body_len + len + 1)
             cap *= 2;
         char *grown = realloc(ex->body, cap);
-        if (grown == NULL)
-            return false;
+        if (grown == NULL) {
+            ex->body_failed = true;
+            return;
+        }
         ex->body = grown;
         ex->body_cap = cap;
     }
     memcpy(ex->body + ex->body_len, data, len);
     ex->body_len += len;
     ex->body[ex->body_len] = '\0';
+}
+
+/* The first call for a request: route it, and decide where its body goes
+ * and how large it may be. False when the reply is already decided. */
+static bool start_request(struct server *srv, struct MHD_Connection *connection,
+                          struct exchange *ex, const char *method, struct reply *rep)
+{
+    snprintf(ex->method, sizeof ex->method, "%s", method);
+    const char *question = strchr(ex->target, '?');
+    size_t path_len = question ? (size_t)(question - ex->target) : strlen(ex->target);
+    ex->raw_path = strndup(ex->target, path_len);
+    if (ex->raw_path == NULL) {
+        reply_problem(rep, 500, NULL, "out of memory");
+        return false;
+    }
+    ex->routed = router_match(routes, route_count, ex->method, ex->raw_path, &ex->match);
+    bool spool = ex->routed == ROUTE_FOUND && (ex->match.route->flags & ROUTE_SPOOLS_BODY);
+    ex->body_limit = spool ? srv->cfg.max_import : srv->cfg.max_body;
+
+    const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    /* Refuse an announced oversized body before reading any of it. */
+    if (length != NULL && strtoull(length, NULL, 10) > ex->body_limit) {
+        reply_problem(rep, 413, NULL, "the request body is larger than the server accepts");
+        return false;
+    }
+    /* A bulk upload goes to an unlinked temporary file: its size is bounded
+     * by the disk, not by memory. */
+    if (spool && (ex->body_file = tmpfile()) == NULL) {
+        reply_header(rep, "Retry-After", "5");
+        reply_problem(rep, 503, NULL, "no room to receive the upload");
+        return false;
+    }
     return true;
 }
 
@@ -236,31 +325,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 
     /* libmicrohttpd 0.9.75 answers a response queued on the first call as an
      * early reply and closes the connection, so the first call only marks
-     * the request; the reply is queued on a later call. */
+     * the request; the reply is queued on a later call (an early refusal
+     * of the whole body excepted: closing is right then). */
     if (!ex->body_phase) {
         ex->body_phase = true;
-        snprintf(ex->method, sizeof ex->method, "%s", method);
-        const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
-        /* Refuse an announced oversized body before reading any of it. */
-        if (length != NULL && strtoull(length, NULL, 10) > srv->cfg.max_body) {
-            reply_problem(&rep, 413, NULL, "the request body is larger than the server accepts");
+        if (!start_request(srv, connection, ex, method, &rep))
             return send_reply(connection, ex, &rep);
-        }
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        bool ok = append_body(ex, upload_data, *upload_data_size, srv->cfg.max_body);
+        append_body(ex, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        return ok ? MHD_YES : MHD_NO;
+        return MHD_YES;
     }
     if (ex->status != 0)
-        return MHD_YES; /* already answered (the early 413) */
+        return MHD_YES; /* already answered (an early refusal) */
 
-    if (ex->body_too_large)
+    if (ex->body_too_large) {
         reply_problem(&rep, 413, NULL, "the request body is larger than the server accepts");
-    else
-        dispatch(srv, connection, ex, &rep);
+    } else if (ex->body_failed) {
+        reply_header(&rep, "Retry-After", "5");
+        reply_problem(&rep, 503, NULL, "the upload could not be kept; retry later");
+    } else {
+        if (ex->body_file != NULL && (fflush(ex->body_file) != 0 || fseek(ex->body_file, 0, SEEK_SET) != 0))
+            reply_problem(&rep, 503, NULL, "the upload could not be read back");
+        else
+            dispatch(srv, connection, ex, &rep);
+    }
     return send_reply(connection, ex, &rep);
 }
 

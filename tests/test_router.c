@@ -34,13 +34,13 @@ static int handler_b(const struct request *req, struct reply *rep)
 }
 
 static const struct route local_routes[] = {
-    {"GET", "/things", handler_a},
-    {"POST", "/things", handler_b},
-    {"DELETE", "/things/{id}", handler_b},
-    {"GET", "/things/{id}", handler_a},
-    {"PUT", "/things/{id}", handler_b},
-    {"POST", "/jobs", handler_b},
-    {"GET", "/things/{id}/parts/{id}", handler_a},
+    {"GET", "/things", handler_a, 0},
+    {"POST", "/things", handler_b, 0},
+    {"DELETE", "/things/{id}", handler_b, 0},
+    {"GET", "/things/{id}", handler_a, 0},
+    {"PUT", "/things/{id}", handler_b, 0},
+    {"POST", "/jobs", handler_b, 0},
+    {"GET", "/things/{id}/parts/{id}", handler_a, 0},
 };
 static const size_t local_count = sizeof local_routes / sizeof local_routes[0];
 

@@ -164,3 +164,19 @@ json_t *http_walk(const struct test_server *ts, const char *first)
     return all;
 }
 
+
+struct http_result http_write(const struct test_server *ts, const char *method, const char *path,
+                              const char *json, const char *const *headers)
+{
+    char auth[128];
+    const char *all[16];
+    size_t n = 0;
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", ts->key);
+    all[n++] = auth;
+    if (json != NULL)
+        all[n++] = "Content-Type: application/json";
+    for (const char *const *h = headers; h != NULL && *h != NULL && n < 15; h++)
+        all[n++] = *h;
+    all[n] = NULL;
+    return http_request(ts, method, path, json, json ? strlen(json) : 0, all);
+}

@@ -44,3 +44,8 @@ json_t *http_page_ids(const json_t *page);
  * ids of every item seen, in order (caller owns). Fails the test if a page
  * is not 200 or the walk does not end within 100 pages. */
 json_t *http_walk(const struct test_server *ts, const char *first);
+
+/* A write as a client with the test server's admin key: method, path and a
+ * JSON body (NULL for none), with optional extra header lines. */
+struct http_result http_write(const struct test_server *ts, const char *method, const char *path,
+                              const char *json, const char *const *headers);

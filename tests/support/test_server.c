@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "db/dataset.h"
+#include "db/keys.h"
 #include "server/log.h"
 #include "server/sample.h"
 
@@ -46,6 +47,8 @@ struct test_server *test_server_start_with(const char *extra_json)
                      "extra dataset: %s", err);
         json_decref(doc);
     }
+    cr_assert_eq(db_key_create(ts->store, "tests", KEY_SCOPE_ADMIN, ts->key, sizeof ts->key),
+                 DB_OK);
     ts->server = server_start(&ts->cfg, ts->store);
     cr_assert_not_null(ts->server, "server_start failed");
     ts->port = server_port(ts->server);

@@ -18,6 +18,7 @@ struct test_server {
     char dir[256];
     char db_path[300];
     unsigned short port;
+    char key[64]; /* an admin API key, for writes */
 };
 
 /* Starts a server on a store with the sample data; aborts the test on

@@ -1,0 +1,347 @@
+#include "db/transfer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/conn.h"
+#include "db/records.h"
+#include "db/writes.h"
+
+struct kind_name {
+    enum db_kind kind;
+    const char *type;
+    const char *next_sql; /* the next id after ?, in id order */
+};
+
+/* Export order follows the references, as the loader's does. */
+static const struct kind_name kinds[] = {
+    {KIND_ENTITY, "entity", "SELECT id FROM entities WHERE id > ? ORDER BY id LIMIT 1"},
+    {KIND_ARTICLE, "article", "SELECT id FROM articles WHERE id > ? ORDER BY id LIMIT 1"},
+    {KIND_QUOTE, "quote", "SELECT id FROM quotes WHERE id > ? ORDER BY id LIMIT 1"},
+    {KIND_AGREEMENT, "agreement", "SELECT id FROM agreements WHERE id > ? ORDER BY id LIMIT 1"},
+};
+
+#define KIND_COUNT (sizeof kinds / sizeof kinds[0])
+
+/* ---- import ------------------------------------------------------------ */
+
+/* An agreement's supersedes link waits for the end of the stream, so a
+ * line may name an agreement that comes later. */
+struct pending_link {
+    int64_t id;
+    long line;
+    json_t *ref;
+};
+
+struct importer {
+    struct db *w;
+    bool partial;
+    struct transfer_counts *counts;
+    json_t *errors;
+    struct pending_link *links;
+    size_t nlinks, cap;
+};
+
+static void report_line(struct importer *im, long line, const struct record_error *err)
+{
+    json_array_append_new(im->errors, json_pack("{s:I, s:s, s:s}", "line", (json_int_t)line,
+                                                "field", err->field, "message", err->message));
+}
+
+static bool remember_link(struct importer *im, int64_t id, long line, json_t *ref,
+                          struct record_error *err)
+{
+    if (im->nlinks == im->cap) {
+        size_t cap = im->cap ? im->cap * 2 : 64;
+        struct pending_link *grown = realloc(im->links, cap * sizeof *grown);
+        if (grown == NULL)
+            return record_fail(err, DB_ERR, NULL, "out of memory");
+        im->links = grown;
+        im->cap = cap;
+    }
+    im->links[im->nlinks++] = (struct pending_link){id, line, json_incref(ref)};
+    return true;
+}
+
+/* Parses and stores one line; false with err set when the line is bad. */
+static bool import_line(struct importer *im, const char *text, size_t len, long line,
+                        struct record_error *err)
+{
+    json_error_t jerr;
+    json_t *rec = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    const struct kind_name *k = NULL;
+    bool ok = false;
+
+    memset(err, 0, sizeof *err);
+    if (rec == NULL) {
+        record_fail(err, DB_INVALID, NULL, "malformed JSON at column %d: %s", jerr.column,
+                    jerr.text);
+        goto done;
+    }
+    const char *type = json_string_value(json_object_get(rec, "type"));
+    for (size_t i = 0; i < KIND_COUNT && type != NULL; i++)
+        if (strcmp(kinds[i].type, type) == 0)
+            k = &kinds[i];
+    if (k == NULL) {
+        record_fail(err, DB_INVALID, "type", "must be entity, article, quote or agreement");
+        goto done;
+    }
+    json_object_del(rec, "type");
+    /* On a line, "type" names the kind of record, so an entity's own type
+     * travels as "entity_type". */
+    if (k->kind == KIND_ENTITY) {
+        json_t *entity_type = json_object_get(rec, "entity_type");
+        if (entity_type != NULL) {
+            json_object_set(rec, "type", entity_type);
+            json_object_del(rec, "entity_type");
+        } else {
+            record_fail(err, DB_INVALID, "entity_type", "is required");
+            goto done;
+        }
+    }
+    int64_t id;
+    if (!record_insert(im->w, k->kind, rec, true, &id, err))
+        goto done;
+    json_t *older = json_object_get(rec, "supersedes");
+    if (k->kind == KIND_AGREEMENT && older != NULL && !json_is_null(older) &&
+        !remember_link(im, id, line, older, err))
+        goto done;
+    int *counters[] = {[KIND_ENTITY] = &im->counts->entities,
+                       [KIND_ARTICLE] = &im->counts->articles,
+                       [KIND_QUOTE] = &im->counts->quotes,
+                       [KIND_AGREEMENT] = &im->counts->agreements};
+    (*counters[k->kind])++;
+    ok = true;
+done:
+    json_decref(rec);
+    return ok;
+}
+
+/* In partial mode each line is its own savepoint: a bad line rolls back
+ * only itself. */
+static bool savepoint(struct db *w, const char *sql)
+{
+    return conn_exec(w, sql) == DB_OK;
+}
+
+/* Reads one line into buf (cap bytes, NUL-terminated, newline dropped). A
+ * line longer than the buffer is consumed to its end and reported with
+ * *too_long, so no line is ever held whole beyond the cap. -1 at the end. */
+static long read_line(FILE *in, char *buf, size_t cap, bool *too_long)
+{
+    size_t n = 0;
+    int c;
+    *too_long = false;
+    while ((c = getc_unlocked(in)) != EOF && c != '\n') {
+        if (n + 1 < cap)
+            buf[n++] = (char)c;
+        else
+            *too_long = true;
+    }
+    buf[n] = '\0';
+    if (c == EOF && n == 0 && !*too_long)
+        return -1;
+    return (long)n;
+}
+
+static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
+                                 struct record_error *err)
+{
+    char *buf = malloc(TRANSFER_LINE_MAX + 1);
+    long len, line = 0;
+    bool too_long;
+    enum db_status rc = DB_ERR;
+
+    if (buf == NULL) {
+        record_fail(err, DB_ERR, NULL, "out of memory");
+        return DB_ERR;
+    }
+    while ((len = read_line(in, buf, TRANSFER_LINE_MAX + 1, &too_long)) >= 0) {
+        line++;
+        while (len > 0 && buf[len - 1] == '\r')
+            buf[--len] = '\0';
+        if (!too_long && strspn(buf, " \t") == (size_t)len)
+            continue;
+        bool ok;
+        if (too_long) {
+            ok = record_fail(err, DB_INVALID, NULL, "the line is longer than %d bytes",
+                             TRANSFER_LINE_MAX);
+        } else {
+            if (im->partial && !savepoint(im->w, "SAVEPOINT line"))
+                goto done;
+            ok = import_line(im, buf, (size_t)len, line, err);
+            if (im->partial && !savepoint(im->w, ok ? "RELEASE line"
+                                                    : "ROLLBACK TO line; RELEASE line"))
+                goto done;
+        }
+        if (ok)
+            continue;
+        if (err->status == DB_ERR || err->status == DB_BUSY || !im->partial) {
+            *bad_line = line;
+            rc = err->status;
+            goto done;
+        }
+        report_line(im, line, err);
+    }
+    for (size_t i = 0; i < im->nlinks; i++) {
+        struct pending_link *p = &im->links[i];
+        if (im->partial && !savepoint(im->w, "SAVEPOINT line"))
+            goto done;
+        bool ok = record_link_supersedes(im->w, p->id, p->ref, err);
+        if (im->partial && !savepoint(im->w, ok ? "RELEASE line" : "ROLLBACK TO line; RELEASE line"))
+            goto done;
+        if (ok)
+            continue;
+        if (err->status == DB_ERR || !im->partial) {
+            *bad_line = p->line;
+            rc = err->status;
+            goto done;
+        }
+        report_line(im, p->line, err);
+    }
+    rc = ferror(in) ? DB_ERR : DB_OK;
+    if (rc != DB_OK)
+        record_fail(err, DB_ERR, NULL, "the input could not be read");
+done:
+    if (rc == DB_ERR && err->message[0] == '\0')
+        record_fail(err, DB_ERR, NULL, "the database failed; see the server log");
+    free(buf);
+    return rc;
+}
+
+enum db_status db_import(struct store *store, FILE *in, bool partial,
+                         struct transfer_counts *counts, json_t **errors, long *bad_line,
+                         struct record_error *err)
+{
+    struct importer im = {.partial = partial, .counts = counts, .errors = json_array()};
+    enum db_status rc;
+
+    memset(counts, 0, sizeof *counts);
+    memset(err, 0, sizeof *err);
+    *bad_line = 0;
+    *errors = NULL;
+    im.w = db_write_begin(store, &rc);
+    if (im.w == NULL) {
+        record_fail(err, rc, NULL, rc == DB_READ_ONLY ? "the store is read-only"
+                                                     : "the database is busy");
+        goto done;
+    }
+    rc = import_all(&im, in, bad_line, err);
+    if (rc != DB_OK) {
+        db_write_abort(store, im.w);
+        memset(counts, 0, sizeof *counts);
+        goto done;
+    }
+    rc = db_write_commit(store, im.w);
+    if (rc != DB_OK) {
+        record_fail(err, rc, NULL, "the import could not be committed");
+        memset(counts, 0, sizeof *counts);
+        goto done;
+    }
+    *errors = im.errors;
+    im.errors = NULL;
+done:
+    for (size_t i = 0; i < im.nlinks; i++)
+        json_decref(im.links[i].ref);
+    free(im.links);
+    json_decref(im.errors);
+    return rc;
+}
+
+/* ---- export ------------------------------------------------------------ */
+
+struct db_export {
+    struct db *db;
+    size_t kind;     /* index into kinds */
+    int64_t last_id; /* of that kind */
+};
+
+struct db_export *db_export_open(struct store *store)
+{
+    struct db_export *ex = calloc(1, sizeof *ex);
+    if (ex == NULL)
+        return NULL;
+    ex->db = store_reader_open(store);
+    /* One snapshot for the whole export: records written meanwhile are
+     * either all in it or not at all. */
+    if (ex->db == NULL || db_snapshot_begin(ex->db) != DB_OK) {
+        db_export_close(ex);
+        return NULL;
+    }
+    return ex;
+}
+
+json_t *db_export_next(struct db_export *ex, enum db_status *status)
+{
+    struct record_error err;
+    *status = DB_OK;
+    while (ex->kind < KIND_COUNT) {
+        const struct kind_name *k = &kinds[ex->kind];
+        sqlite3_stmt *st = conn_stmt(ex->db, k->next_sql);
+        if (st == NULL) {
+            *status = DB_ERR;
+            return NULL;
+        }
+        sqlite3_bind_int64(st, 1, ex->last_id);
+        int step = sqlite3_step(st);
+        int64_t id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        conn_done(st);
+        if (step == SQLITE_DONE) {
+            ex->kind++;
+            ex->last_id = 0;
+            continue;
+        }
+        if (step != SQLITE_ROW) {
+            *status = conn_status(ex->db, step);
+            return NULL;
+        }
+        ex->last_id = id;
+        json_t *rec = record_export(ex->db, k->kind, id, &err);
+        if (rec == NULL) {
+            *status = err.status;
+            return NULL;
+        }
+        /* "type" leads the line so a reader sees the kind first; an
+         * entity's own type moves to "entity_type" (see import_line). */
+        json_t *line = json_pack("{s:s}", "type", k->type);
+        const char *key;
+        json_t *value;
+        json_object_foreach(rec, key, value)
+            json_object_set(line, k->kind == KIND_ENTITY && strcmp(key, "type") == 0
+                                      ? "entity_type" : key, value);
+        json_decref(rec);
+        return line;
+    }
+    return NULL;
+}
+
+void db_export_close(struct db_export *ex)
+{
+    if (ex == NULL)
+        return;
+    if (ex->db != NULL) {
+        db_snapshot_end(ex->db);
+        store_reader_close(ex->db);
+    }
+    free(ex);
+}
+
+enum db_status db_export_write(struct store *store, FILE *out)
+{
+    struct db_export *ex = db_export_open(store);
+    enum db_status rc = DB_ERR;
+    json_t *line;
+
+    if (ex == NULL)
+        return DB_ERR;
+    while ((line = db_export_next(ex, &rc)) != NULL) {
+        int written = json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(line);
+        if (written != 0 || fputc('\n', out) == EOF) {
+            rc = DB_ERR;
+            break;
+        }
+    }
+    db_export_close(ex);
+    return rc;
+}

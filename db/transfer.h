@@ -1,0 +1,44 @@
+#pragma once
+/* Bulk transfer as NDJSON: one record per line, {"type": "entity" |
+ * "article" | "quote" | "agreement", ...the record in the client's shape},
+ * references by slug; an entity's own type is "entity_type" there, since
+ * "type" names the kind of line. Export writes entities, articles, quotes and
+ * agreements in id order, so importing an export into an empty store and
+ * exporting again gives the same lines. */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "db/db.h"
+
+/* The longest line import accepts: one record, body included. */
+#define TRANSFER_LINE_MAX (2 * 1024 * 1024)
+
+struct transfer_counts {
+    int articles, entities, quotes, agreements;
+};
+
+/* Reads NDJSON from `in` into the store in one write transaction. All or
+ * nothing unless `partial`: then each good line is kept and each bad line
+ * is reported in *errors (array of {line, field, message}) instead. Blank
+ * lines are skipped. On an all-or-nothing failure returns the failing
+ * record's status, *bad_line is its line number and err says why; nothing
+ * is stored. *errors is always set on DB_OK (caller owns; empty array when
+ * nothing failed). */
+enum db_status db_import(struct store *store, FILE *in, bool partial,
+                         struct transfer_counts *counts, json_t **errors, long *bad_line,
+                         struct record_error *err);
+
+/* An export in progress, with its own connection and snapshot. */
+struct db_export;
+
+struct db_export *db_export_open(struct store *store);
+
+/* The next line's record (with "type"; caller owns), NULL at the end or on
+ * error (*status tells which). */
+json_t *db_export_next(struct db_export *ex, enum db_status *status);
+
+void db_export_close(struct db_export *ex);
+
+/* Writes the whole export to `out`. */
+enum db_status db_export_write(struct store *store, FILE *out);
