@@ -257,3 +257,13 @@ enum config_result config_load(struct config *cfg, int argc, char **argv, int fi
     }
     return CONFIG_OK;
 }
+
+bool config_takes_value(const char *arg)
+{
+    if (strchr(arg, '=') != NULL)
+        return false;
+    for (size_t i = 0; i < SETTING_COUNT; i++)
+        if (strcmp(settings[i].flag, arg) == 0)
+            return settings[i].kind != S_FLAG && settings[i].kind != S_NEG_FLAG;
+    return false;
+}

@@ -36,5 +36,10 @@ enum config_result config_load(struct config *cfg, int argc, char **argv, int fi
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" (host 127.0.0.1). */
 bool config_parse_listen(const char *text, char *host, size_t hostlen, unsigned short *port);
 
+/* True when `arg` is a known option written without "=" that takes the next
+ * argument as its value ("--db PATH"), so commands with positional
+ * arguments can tell values from files. */
+bool config_takes_value(const char *arg);
+
 /* The `serve` usage text. */
 const char *config_usage(void);

@@ -142,10 +142,13 @@ static int run_load(int argc, char **argv)
     char *args[argc];
     int nargs = 0;
     for (int a = 2; a < argc; a++) {
-        if (argv[a][0] != '-' && file == NULL)
+        if (argv[a][0] != '-' && file == NULL) {
             file = argv[a];
-        else
-            args[nargs++] = argv[a];
+            continue;
+        }
+        args[nargs++] = argv[a];
+        if (config_takes_value(argv[a]) && a + 1 < argc)
+            args[nargs++] = argv[++a];
     }
     switch (config_load(&cfg, nargs, args, 0, err, sizeof err)) {
     case CONFIG_HELP: fputs(usage, stdout); return EXIT_OK;

@@ -25,12 +25,16 @@ static int parse_args(int argc, char **argv, const char *usage, struct config *c
 
     config_defaults(cfg);
     for (int a = 2; a < argc; a++) {
-        if (partial != NULL && strcmp(argv[a], "--partial") == 0)
+        if (partial != NULL && strcmp(argv[a], "--partial") == 0) {
             *partial = true;
-        else if (file != NULL && *file == NULL && (argv[a][0] != '-' || strcmp(argv[a], "-") == 0))
+        } else if (file != NULL && *file == NULL &&
+                   (argv[a][0] != '-' || strcmp(argv[a], "-") == 0)) {
             *file = argv[a];
-        else
+        } else {
             options[count++] = argv[a];
+            if (config_takes_value(argv[a]) && a + 1 < argc)
+                options[count++] = argv[++a];
+        }
     }
     switch (config_load(cfg, count, options, 0, err, sizeof err)) {
     case CONFIG_HELP: fputs(usage, stdout); return -EXIT_OK - 1;

@@ -114,5 +114,22 @@ check "the loaded article is served once" \
     sh -c "curl -sf 'http://127.0.0.1:$port/v1/articles?source=CLI+Wire' | grep -o '\"id\"' | wc -l | grep -qx 1"
 stop_server
 
+# import and export: the NDJSON round trip from the command line.
+check "export writes NDJSON" sh -c "'$wirebase' export --db '$work/new.db' > '$work/out.ndjson'"
+check "every exported line is one record" sh -c "grep -c '^{\"type\":' '$work/out.ndjson' | grep -qx \"\$(wc -l < '$work/out.ndjson')\""
+check "import into an empty database (--db before the file)" \
+    exits_with 0 "$wirebase" import --db "$work/copy.db" "$work/out.ndjson"
+check "export of the copy is identical" \
+    sh -c "'$wirebase' export --db '$work/copy.db' | cmp -s - '$work/out.ndjson'"
+printf '{"type":"entity","name":"Fine","entity_type":"person"}\n{"type":"entity","name":"Broken"}\n' >"$work/bad.ndjson"
+check "an import with a bad line fails" exits_with 1 "$wirebase" import "$work/bad.ndjson" --db "$work/empty.db"
+check "the failure names the line" grep -q "bad.ndjson:2" "$work/err"
+check "and nothing was imported" sh -c "! '$wirebase' export --db '$work/empty.db' | grep -q Fine"
+check "--partial keeps the good lines and reports the bad" \
+    exits_with 1 "$wirebase" import --partial "$work/bad.ndjson" --db "$work/empty.db"
+check "the partial import kept the good line" sh -c "'$wirebase' export --db '$work/empty.db' | grep -q Fine"
+check "load accepts --db before the file" exits_with 1 "$wirebase" load --db "$work/new.db" "$work/extra.json"
+check "(and then says the slugs are taken, not that --db is a file)" grep -q "already\|taken" "$work/err"
+
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
