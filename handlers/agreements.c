@@ -3,7 +3,7 @@
 #include "db/agreements.h"
 #include "db/text.h"
 #include "handlers/params.h"
-#include "handlers/writes.h"
+#include "handlers/records.h"
 
 static const char *const agreement_kinds[] = {"memorandum", "treaty", "accord", "plan",
                                               "deal", "agreement", NULL};
@@ -42,33 +42,20 @@ int handle_agreement_list(const struct request *req, struct reply *rep)
 
 int handle_agreement_get(const struct request *req, struct reply *rep)
 {
-    static const char *const allowed[] = {NULL};
-    json_t *agreement = NULL;
-    int64_t id;
-
-    if (!params_only(req, rep, allowed) || !params_path_ref(req, rep, KIND_AGREEMENT, &id))
-        return rep->status;
-
-    enum db_status rc = db_agreement_get(req->db, id, &agreement);
-    if (rc != DB_OK)
-        return reply_db_error(rep, rc, "agreement");
-    write_set_etag(rep, req->db, KIND_AGREEMENT, id);
-    int status = reply_json(rep, 200, agreement);
-    json_decref(agreement);
-    return status;
+    return records_get(req, rep, KIND_AGREEMENT);
 }
 
 int handle_agreement_create(const struct request *req, struct reply *rep)
 {
-    return write_create(req, rep, KIND_AGREEMENT);
+    return records_create(req, rep, KIND_AGREEMENT);
 }
 
 int handle_agreement_patch(const struct request *req, struct reply *rep)
 {
-    return write_patch(req, rep, KIND_AGREEMENT);
+    return records_patch(req, rep, KIND_AGREEMENT);
 }
 
 int handle_agreement_delete(const struct request *req, struct reply *rep)
 {
-    return write_delete(req, rep, KIND_AGREEMENT);
+    return records_delete(req, rep, KIND_AGREEMENT);
 }

@@ -10,7 +10,7 @@ int handle_agreement_list(const struct request *req, struct reply *rep);
  * articles. */
 int handle_agreement_get(const struct request *req, struct reply *rep);
 
-/* POST /v1/agreements, PATCH and DELETE /v1/agreements/{id}: see handlers/writes.h. */
+/* POST /v1/agreements, PATCH and DELETE /v1/agreements/{id}: see handlers/records.h. */
 int handle_agreement_create(const struct request *req, struct reply *rep);
 int handle_agreement_patch(const struct request *req, struct reply *rep);
 int handle_agreement_delete(const struct request *req, struct reply *rep);

@@ -3,7 +3,7 @@
 #include "db/articles.h"
 #include "db/text.h"
 #include "handlers/params.h"
-#include "handlers/writes.h"
+#include "handlers/records.h"
 
 static bool is_article_key(const char *key)
 {
@@ -35,33 +35,20 @@ int handle_article_list(const struct request *req, struct reply *rep)
 
 int handle_article_get(const struct request *req, struct reply *rep)
 {
-    static const char *const allowed[] = {NULL};
-    json_t *article = NULL;
-    int64_t id;
-
-    if (!params_only(req, rep, allowed) || !params_path_ref(req, rep, KIND_ARTICLE, &id))
-        return rep->status;
-
-    enum db_status rc = db_article_get(req->db, id, &article);
-    if (rc != DB_OK)
-        return reply_db_error(rep, rc, "article");
-    write_set_etag(rep, req->db, KIND_ARTICLE, id);
-    int status = reply_json(rep, 200, article);
-    json_decref(article);
-    return status;
+    return records_get(req, rep, KIND_ARTICLE);
 }
 
 int handle_article_create(const struct request *req, struct reply *rep)
 {
-    return write_create(req, rep, KIND_ARTICLE);
+    return records_create(req, rep, KIND_ARTICLE);
 }
 
 int handle_article_patch(const struct request *req, struct reply *rep)
 {
-    return write_patch(req, rep, KIND_ARTICLE);
+    return records_patch(req, rep, KIND_ARTICLE);
 }
 
 int handle_article_delete(const struct request *req, struct reply *rep)
 {
-    return write_delete(req, rep, KIND_ARTICLE);
+    return records_delete(req, rep, KIND_ARTICLE);
 }

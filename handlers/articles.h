@@ -10,7 +10,7 @@ int handle_article_list(const struct request *req, struct reply *rep);
  * quotes and agreements. */
 int handle_article_get(const struct request *req, struct reply *rep);
 
-/* POST /v1/articles, PATCH and DELETE /v1/articles/{id}: see handlers/writes.h. */
+/* POST /v1/articles, PATCH and DELETE /v1/articles/{id}: see handlers/records.h. */
 int handle_article_create(const struct request *req, struct reply *rep);
 int handle_article_patch(const struct request *req, struct reply *rep);
 int handle_article_delete(const struct request *req, struct reply *rep);

@@ -5,7 +5,7 @@
 #include "db/entities.h"
 #include "db/text.h"
 #include "handlers/params.h"
-#include "handlers/writes.h"
+#include "handlers/records.h"
 #include "db/writes.h"
 
 static const char *const entity_types[] = {"person", "organization", "location", "product", NULL};
@@ -50,35 +50,22 @@ int handle_entity_list(const struct request *req, struct reply *rep)
 
 int handle_entity_get(const struct request *req, struct reply *rep)
 {
-    static const char *const allowed[] = {NULL};
-    json_t *entity = NULL;
-    int64_t id;
-
-    if (!params_only(req, rep, allowed) || !params_path_ref(req, rep, KIND_ENTITY, &id))
-        return rep->status;
-
-    enum db_status rc = db_entity_get(req->db, id, &entity);
-    if (rc != DB_OK)
-        return reply_db_error(rep, rc, "entity");
-    write_set_etag(rep, req->db, KIND_ENTITY, id);
-    int status = reply_json(rep, 200, entity);
-    json_decref(entity);
-    return status;
+    return records_get(req, rep, KIND_ENTITY);
 }
 
 int handle_entity_create(const struct request *req, struct reply *rep)
 {
-    return write_create(req, rep, KIND_ENTITY);
+    return records_create(req, rep, KIND_ENTITY);
 }
 
 int handle_entity_patch(const struct request *req, struct reply *rep)
 {
-    return write_patch(req, rep, KIND_ENTITY);
+    return records_patch(req, rep, KIND_ENTITY);
 }
 
 int handle_entity_delete(const struct request *req, struct reply *rep)
 {
-    return write_delete(req, rep, KIND_ENTITY);
+    return records_delete(req, rep, KIND_ENTITY);
 }
 
 /* Runs one entity change in a write transaction and answers with the entity
@@ -95,7 +82,7 @@ static int entity_action(const struct request *req, struct reply *rep, const cha
     int status;
 
     if (!params_only(req, rep, no_params) || !params_path_ref(req, rep, KIND_ENTITY, &id) ||
-        !write_read_body(req, rep, NULL, &body))
+        !records_read_body(req, rep, NULL, &body))
         return rep->status;
     const char *key;
     json_t *value;
@@ -122,12 +109,12 @@ static int entity_action(const struct request *req, struct reply *rep, const cha
     answer_id = id;
     if (!change(w, id, value, &answer_id, &err)) {
         db_write_abort(req->store, w);
-        status = write_reply_error(rep, &err);
-    } else if ((rc = write_fetch(w, KIND_ENTITY, answer_id, &entity)) != DB_OK) {
+        status = records_reply_error(rep, &err);
+    } else if ((rc = records_fetch(w, KIND_ENTITY, answer_id, &entity)) != DB_OK) {
         db_write_abort(req->store, w);
         status = reply_db_error(rep, rc, "entity");
     } else {
-        write_set_etag(rep, w, KIND_ENTITY, answer_id);
+        records_set_etag(rep, w, KIND_ENTITY, answer_id);
         status = reply_json(rep, 200, entity);
         rc = db_write_commit(req->store, w);
         if (rc != DB_OK) {

@@ -8,7 +8,7 @@ int handle_entity_list(const struct request *req, struct reply *rep);
 /* GET /v1/entities/{id}: the entity with its articles, quotes and agreements. */
 int handle_entity_get(const struct request *req, struct reply *rep);
 
-/* POST /v1/entities, PATCH and DELETE /v1/entities/{id}: see handlers/writes.h. */
+/* POST /v1/entities, PATCH and DELETE /v1/entities/{id}: see handlers/records.h. */
 int handle_entity_create(const struct request *req, struct reply *rep);
 int handle_entity_patch(const struct request *req, struct reply *rep);
 int handle_entity_delete(const struct request *req, struct reply *rep);

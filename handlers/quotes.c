@@ -2,7 +2,7 @@
 
 #include "db/quotes.h"
 #include "handlers/params.h"
-#include "handlers/writes.h"
+#include "handlers/records.h"
 
 int handle_quote_list(const struct request *req, struct reply *rep)
 {
@@ -26,33 +26,20 @@ int handle_quote_list(const struct request *req, struct reply *rep)
 
 int handle_quote_get(const struct request *req, struct reply *rep)
 {
-    static const char *const allowed[] = {NULL};
-    json_t *quote = NULL;
-    int64_t id;
-
-    if (!params_only(req, rep, allowed) || !params_path_ref(req, rep, KIND_QUOTE, &id))
-        return rep->status;
-
-    enum db_status rc = db_quote_get(req->db, id, &quote);
-    if (rc != DB_OK)
-        return reply_db_error(rep, rc, "quote");
-    write_set_etag(rep, req->db, KIND_QUOTE, id);
-    int status = reply_json(rep, 200, quote);
-    json_decref(quote);
-    return status;
+    return records_get(req, rep, KIND_QUOTE);
 }
 
 int handle_quote_create(const struct request *req, struct reply *rep)
 {
-    return write_create(req, rep, KIND_QUOTE);
+    return records_create(req, rep, KIND_QUOTE);
 }
 
 int handle_quote_patch(const struct request *req, struct reply *rep)
 {
-    return write_patch(req, rep, KIND_QUOTE);
+    return records_patch(req, rep, KIND_QUOTE);
 }
 
 int handle_quote_delete(const struct request *req, struct reply *rep)
 {
-    return write_delete(req, rep, KIND_QUOTE);
+    return records_delete(req, rep, KIND_QUOTE);
 }

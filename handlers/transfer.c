@@ -6,7 +6,7 @@
 
 #include "db/transfer.h"
 #include "handlers/params.h"
-#include "handlers/writes.h"
+#include "handlers/records.h"
 
 static const char *const import_modes[] = {"all", "partial", NULL};
 

@@ -1,4 +1,4 @@
-#include "handlers/writes.h"
+#include "handlers/records.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,7 +28,18 @@ static const char *collection(enum db_kind kind)
     return "records";
 }
 
-enum db_status write_fetch(struct db *db, enum db_kind kind, int64_t id, json_t **out)
+static const char *record_name(enum db_kind kind)
+{
+    switch (kind) {
+    case KIND_ARTICLE: return "article";
+    case KIND_ENTITY: return "entity";
+    case KIND_AGREEMENT: return "agreement";
+    case KIND_QUOTE: return "quote";
+    }
+    return "record";
+}
+
+enum db_status records_fetch(struct db *db, enum db_kind kind, int64_t id, json_t **out)
 {
     switch (kind) {
     case KIND_ARTICLE: return db_article_get(db, id, out);
@@ -48,7 +59,7 @@ static bool media_type_is(const char *header, const char *type)
     return len == strlen(type) && strncasecmp(header, type, len) == 0;
 }
 
-bool write_read_body(const struct request *req, struct reply *rep, const char *alt_type,
+bool records_read_body(const struct request *req, struct reply *rep, const char *alt_type,
                      json_t **out)
 {
     const char *type = req->header(req, "Content-Type");
@@ -86,7 +97,7 @@ bool write_read_body(const struct request *req, struct reply *rep, const char *a
     return true;
 }
 
-int write_reply_error(struct reply *rep, const struct record_error *err)
+int records_reply_error(struct reply *rep, const struct record_error *err)
 {
     const char *field = err->field[0] != '\0' ? err->field : NULL;
     switch (err->status) {
@@ -98,7 +109,7 @@ int write_reply_error(struct reply *rep, const struct record_error *err)
     }
 }
 
-void write_set_etag(struct reply *rep, struct db *db, enum db_kind kind, int64_t id)
+void records_set_etag(struct reply *rep, struct db *db, enum db_kind kind, int64_t id)
 {
     int64_t version;
     char etag[40];
@@ -106,6 +117,23 @@ void write_set_etag(struct reply *rep, struct db *db, enum db_kind kind, int64_t
         return;
     snprintf(etag, sizeof etag, "\"v%" PRId64 "\"", version);
     reply_header(rep, "ETag", etag);
+}
+
+int records_get(const struct request *req, struct reply *rep, enum db_kind kind)
+{
+    static const char *const no_params[] = {NULL};
+    json_t *record = NULL;
+    int64_t id;
+
+    if (!params_only(req, rep, no_params) || !params_path_ref(req, rep, kind, &id))
+        return rep->status;
+    enum db_status rc = records_fetch(req->db, kind, id, &record);
+    if (rc != DB_OK)
+        return reply_db_error(rep, rc, record_name(kind));
+    records_set_etag(rep, req->db, kind, id);
+    int status = reply_json(rep, 200, record);
+    json_decref(record);
+    return status;
 }
 
 /* Opens the write transaction, or replies why it cannot be. */
@@ -148,7 +176,7 @@ static bool if_match_holds(const struct request *req, struct reply *rep, struct 
         return true;
     enum db_status rc = db_record_version(w, kind, id, &version);
     if (rc != DB_OK) {
-        reply_db_error(rep, rc, kind == KIND_ENTITY ? "entity" : collection(kind));
+        reply_db_error(rep, rc, record_name(kind));
         return false;
     }
     if (strcmp(wanted, "*") == 0)
@@ -177,10 +205,10 @@ static int reply_record(struct reply *rep, struct db *w, enum db_kind kind, int6
                         int status, json_t **record_out)
 {
     json_t *record = NULL;
-    enum db_status rc = write_fetch(w, kind, id, &record);
+    enum db_status rc = records_fetch(w, kind, id, &record);
     if (rc != DB_OK)
-        return reply_db_error(rep, rc, collection(kind));
-    write_set_etag(rep, w, kind, id);
+        return reply_db_error(rep, rc, record_name(kind));
+    records_set_etag(rep, w, kind, id);
     int sent = reply_json(rep, status, record);
     if (record_out != NULL)
         *record_out = record;
@@ -189,7 +217,7 @@ static int reply_record(struct reply *rep, struct db *w, enum db_kind kind, int6
     return sent;
 }
 
-int write_create(const struct request *req, struct reply *rep, enum db_kind kind)
+int records_create(const struct request *req, struct reply *rep, enum db_kind kind)
 {
     static const char *const no_params[] = {NULL};
     json_t *body = NULL, *created = NULL;
@@ -201,7 +229,7 @@ int write_create(const struct request *req, struct reply *rep, enum db_kind kind
     int status;
 
     const char *key = req->header(req, "Idempotency-Key");
-    if (!params_only(req, rep, no_params) || !write_read_body(req, rep, NULL, &body))
+    if (!params_only(req, rep, no_params) || !records_read_body(req, rep, NULL, &body))
         return rep->status;
     if (key != NULL && (key[0] == '\0' || strlen(key) > IDEMPOTENCY_KEY_MAX ||
                         !text_is_clean_utf8(key, strlen(key)))) {
@@ -241,7 +269,7 @@ int write_create(const struct request *req, struct reply *rep, enum db_kind kind
         }
     }
     if (!db_record_create(w, kind, body, &id, &err)) {
-        status = write_reply_error(rep, &err);
+        status = records_reply_error(rep, &err);
         goto abort;
     }
     status = reply_record(rep, w, kind, id, 201, &created);
@@ -271,7 +299,7 @@ done:
     return status;
 }
 
-int write_patch(const struct request *req, struct reply *rep, enum db_kind kind)
+int records_patch(const struct request *req, struct reply *rep, enum db_kind kind)
 {
     static const char *const no_params[] = {NULL};
     json_t *patch = NULL;
@@ -280,7 +308,7 @@ int write_patch(const struct request *req, struct reply *rep, enum db_kind kind)
     int status;
 
     if (!params_only(req, rep, no_params) || !params_path_ref(req, rep, kind, &id) ||
-        !write_read_body(req, rep, "application/merge-patch+json", &patch))
+        !records_read_body(req, rep, "application/merge-patch+json", &patch))
         return rep->status;
     struct db *w = begin(req, rep);
     if (w == NULL) {
@@ -290,7 +318,7 @@ int write_patch(const struct request *req, struct reply *rep, enum db_kind kind)
     if (!if_match_holds(req, rep, w, kind, id)) {
         status = rep->status;
     } else if (!db_record_patch(w, kind, id, patch, &err)) {
-        status = write_reply_error(rep, &err);
+        status = records_reply_error(rep, &err);
     } else {
         status = reply_record(rep, w, kind, id, 200, NULL);
         if (status == 200) {
@@ -303,7 +331,7 @@ int write_patch(const struct request *req, struct reply *rep, enum db_kind kind)
     return status;
 }
 
-int write_delete(const struct request *req, struct reply *rep, enum db_kind kind)
+int records_delete(const struct request *req, struct reply *rep, enum db_kind kind)
 {
     static const char *const no_params[] = {NULL};
     struct record_error err;
@@ -320,7 +348,7 @@ int write_delete(const struct request *req, struct reply *rep, enum db_kind kind
     }
     if (!db_record_delete(w, kind, id, &err)) {
         db_write_abort(req->store, w);
-        return write_reply_error(rep, &err);
+        return records_reply_error(rep, &err);
     }
     if (!commit(req, rep, w))
         return rep->status;
