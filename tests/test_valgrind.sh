@@ -34,6 +34,37 @@ for path in /v1/articles "/v1/articles?entity=robert-gates&limit=1" \
     /v1/articles/99999 "/v1/articles?limit=1&limit=2"; do
     curl -s -o /dev/null "http://127.0.0.1:$port$path" && requests=$((requests + 1))
 done
+# Writes, with a key made beside the running server.
+key=$("$wirebase" keys create --name valgrind --db "$work/v.db" 2>/dev/null)
+auth="Authorization: Bearer $key"
+json="Content-Type: application/json"
+base="http://127.0.0.1:$port"
+curl -s -o /dev/null -X POST -H "$auth" -H "$json" -H "Idempotency-Key: v1" \
+    -d '{"name": "Valgrind Person", "type": "person", "aliases": ["VP"]}' "$base/v1/entities"
+curl -s -o /dev/null -X POST -H "$auth" -H "$json" -H "Idempotency-Key: v1" \
+    -d '{"name": "Valgrind Person", "type": "person", "aliases": ["VP"]}' "$base/v1/entities"
+curl -s -o /dev/null -X POST -H "$auth" -H "$json" \
+    -d '{"title": "T", "source": "S", "published_at": "2011-01-01", "body": "B",
+         "mentions": [{"entity": "valgrind-person", "count": 2}]}' "$base/v1/articles"
+curl -s -o /dev/null -X PATCH -H "$auth" -H "$json" -H 'If-Match: "v1"' \
+    -d '{"description": "patched", "aliases": null}' "$base/v1/entities/valgrind-person"
+curl -s -o /dev/null -X PATCH -H "$auth" -H "$json" -H 'If-Match: "v1"' \
+    -d '{"description": "stale"}' "$base/v1/entities/valgrind-person"
+curl -s -o /dev/null -X POST -H "$auth" -H "$json" -d '{"aliases": ["V. Person"]}' \
+    "$base/v1/entities/valgrind-person/aliases"
+curl -s -o /dev/null -X POST -H "$auth" -H "$json" -d '{"into": "robert-gates"}' \
+    "$base/v1/entities/valgrind-person/merge"
+curl -s -o /dev/null -X POST -H "$auth" -H "$json" -d '{"title": 5}' "$base/v1/articles"
+curl -s -o /dev/null -X POST -H "$auth" -H "$json" -d '{"title": ' "$base/v1/articles"
+curl -s -o /dev/null -X POST -H "$json" -d '{}' "$base/v1/articles"
+curl -s -o /dev/null -X DELETE -H "$auth" "$base/v1/articles/t"
+curl -s "$base/v1/export" >"$work/export.ndjson"
+curl -s -o /dev/null -X POST -H "$auth" -H "Content-Type: application/x-ndjson" \
+    --data-binary @"$work/export.ndjson" "$base/v1/import?mode=partial"
+printf '{"type":"entity","name":"Z","entity_type":"person"}\n{"type":"nope"}\n' |
+    curl -s -o /dev/null -X POST -H "$auth" -H "Content-Type: application/x-ndjson" \
+        --data-binary @- "$base/v1/import"
+
 # Follow a cursor, and send a body the server refuses.
 cursor=$(curl -s "http://127.0.0.1:$port/v1/entities?limit=2" | sed -n 's/.*"next_cursor":"\([^"]*\)".*/\1/p')
 curl -s -o /dev/null "http://127.0.0.1:$port/v1/entities?limit=2&cursor=$cursor"
