@@ -118,6 +118,10 @@ enum db_status db_dataset_load(struct store *store, const json_t *dataset,
         return DB_READ_ONLY;
     }
     rc = conn_exec(w, "BEGIN IMMEDIATE");
+    if (rc == DB_OK) {
+        in_transaction = true;
+        rc = conn_exec(w, "UPDATE store_meta SET version = version + 1");
+    }
     if (rc != DB_OK) {
         snprintf(err, errlen, "cannot start a transaction: %s", db_last_error(w));
         goto done;

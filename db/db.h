@@ -56,6 +56,10 @@ struct db *store_reader(struct store *store);
 struct db *store_writer_begin(struct store *store);
 void store_writer_end(struct store *store);
 
+/* Like store_writer_begin, but waits at most the busy timeout for the lock:
+ * NULL with *status DB_BUSY then, or DB_READ_ONLY for a read-only store. */
+struct db *store_writer_try(struct store *store, enum db_status *status);
+
 /* Opens a read transaction on a reader: every query until db_snapshot_end
  * sees the store as it was at the first one, so the parts of one answer
  * (a record and its links, a filter's id and the list) agree, and the file

@@ -105,7 +105,7 @@ static bool write_entity(struct db *w, const json_t *rec, int64_t *id, struct re
         *id == 0 ? prepare_row(w, "INSERT INTO entities (slug, name, name_key, type, description)"
                                   " VALUES (?, ?, ?, ?, ?)", values, 5, 0)
                  : prepare_row(w, "UPDATE entities SET slug = ?, name = ?, name_key = ?, type = ?,"
-                                  " description = ?, version = version + 1,"
+                                  " description = ?, version = (SELECT version FROM store_meta),"
                                   " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
                                   " WHERE id = ?", values, 5, *id);
     if (!run_write(w, st, NULL, err))
@@ -200,7 +200,7 @@ static bool write_article(struct db *w, const json_t *rec, int64_t *id, struct r
         *id == 0 ? prepare_row(w, "INSERT INTO articles (slug, title, source, url, published_at,"
                                   " summary, body) VALUES (?, ?, ?, ?, ?, ?, ?)", values, 7, 0)
                  : prepare_row(w, "UPDATE articles SET slug = ?, title = ?, source = ?, url = ?,"
-                                  " published_at = ?, summary = ?, body = ?, version = version + 1,"
+                                  " published_at = ?, summary = ?, body = ?, version = (SELECT version FROM store_meta),"
                                   " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
                                   " WHERE id = ?", values, 7, *id);
     if (!run_write(w, st, NULL, err))
@@ -237,7 +237,7 @@ static bool write_quote(struct db *w, const json_t *rec, int64_t *id, struct rec
                                                " text) VALUES (?1, ?2, ?3, ?4)"
                                              : "UPDATE quotes SET slug = ?1, article_id = ?2,"
                                                " speaker_id = ?3, text = ?4,"
-                                               " version = version + 1, updated_at ="
+                                               " version = (SELECT version FROM store_meta), updated_at ="
                                                " strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
                                                " WHERE id = ?5");
     if (st != NULL) {
@@ -335,7 +335,7 @@ static bool write_agreement(struct db *w, const json_t *rec, bool defer_supersed
         *id == 0 ? prepare_row(w, "INSERT INTO agreements (slug, title, kind, status, signed_on,"
                                   " summary) VALUES (?, ?, ?, ?, ?, ?)", values, 6, 0)
                  : prepare_row(w, "UPDATE agreements SET slug = ?, title = ?, kind = ?, status = ?,"
-                                  " signed_on = ?, summary = ?, version = version + 1,"
+                                  " signed_on = ?, summary = ?, version = (SELECT version FROM store_meta),"
                                   " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
                                   " WHERE id = ?", values, 6, *id);
     if (!run_write(w, st, NULL, err))
@@ -401,7 +401,7 @@ bool record_link_supersedes(struct db *w, int64_t id, const json_t *ref,
     if (cycle)
         return record_fail(err, DB_CONFLICT, "supersedes", "the supersedes links would form a cycle");
     /* What a newer agreement replaces is, by that fact, superseded. */
-    st = conn_stmt(w, "UPDATE agreements SET status = 'superseded', version = version + 1,"
+    st = conn_stmt(w, "UPDATE agreements SET status = 'superseded', version = (SELECT version FROM store_meta),"
                       " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
                       " WHERE id = ? AND status <> 'superseded'");
     if (st != NULL)

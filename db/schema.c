@@ -162,6 +162,31 @@ static const char *const migrations[] = {
     "  created_at INTEGER NOT NULL,"
     "  PRIMARY KEY (key, scope)) WITHOUT ROWID;"
     "CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);",
+
+    /* 3: one version counter for the whole store, bumped by every write
+     * transaction; a changed record takes the counter's value as its
+     * version. Versions then never repeat, not even for a new record that
+     * reuses a deleted record's id, so an old ETag can never match it. */
+    "CREATE TABLE store_meta ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  version INTEGER NOT NULL);"
+    "INSERT INTO store_meta (id, version) SELECT 1, 1 + max("
+    "  (SELECT coalesce(max(version), 0) FROM articles),"
+    "  (SELECT coalesce(max(version), 0) FROM entities),"
+    "  (SELECT coalesce(max(version), 0) FROM quotes),"
+    "  (SELECT coalesce(max(version), 0) FROM agreements));"
+    "CREATE TRIGGER articles_versioned AFTER INSERT ON articles BEGIN"
+    "  UPDATE articles SET version = (SELECT version FROM store_meta) WHERE id = NEW.id;"
+    " END;"
+    "CREATE TRIGGER entities_versioned AFTER INSERT ON entities BEGIN"
+    "  UPDATE entities SET version = (SELECT version FROM store_meta) WHERE id = NEW.id;"
+    " END;"
+    "CREATE TRIGGER quotes_versioned AFTER INSERT ON quotes BEGIN"
+    "  UPDATE quotes SET version = (SELECT version FROM store_meta) WHERE id = NEW.id;"
+    " END;"
+    "CREATE TRIGGER agreements_versioned AFTER INSERT ON agreements BEGIN"
+    "  UPDATE agreements SET version = (SELECT version FROM store_meta) WHERE id = NEW.id;"
+    " END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

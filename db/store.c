@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "db/conn.h"
 #include "db/schema.h"
@@ -187,4 +188,30 @@ struct db *store_reader_open(struct store *store)
 void store_reader_close(struct db *db)
 {
     conn_close(db);
+}
+
+struct db *store_writer_try(struct store *store, enum db_status *status)
+{
+    if (store->writer == NULL) {
+        *status = DB_READ_ONLY;
+        return NULL;
+    }
+    /* Writers queue for at most the busy timeout, as they would for
+     * SQLite's own lock: a worker thread is never stuck behind a long
+     * import indefinitely, and the client hears 503 and retries. */
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    int ms = store->opts.busy_timeout_ms > 0 ? store->opts.busy_timeout_ms : 5000;
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    if (pthread_mutex_timedlock(&store->writer_lock, &deadline) != 0) {
+        *status = DB_BUSY;
+        return NULL;
+    }
+    *status = DB_OK;
+    return store->writer;
 }

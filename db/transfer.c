@@ -100,8 +100,12 @@ static bool import_line(struct importer *im, const char *text, size_t len, long 
         }
     }
     int64_t id;
-    if (!record_insert(im->w, k->kind, rec, true, &id, err))
+    if (!record_insert(im->w, k->kind, rec, true, &id, err)) {
+        /* Name the field as the line spells it. */
+        if (k->kind == KIND_ENTITY && strcmp(err->field, "type") == 0)
+            snprintf(err->field, sizeof err->field, "entity_type");
         goto done;
+    }
     json_t *older = json_object_get(rec, "supersedes");
     if (k->kind == KIND_AGREEMENT && older != NULL && !json_is_null(older) &&
         !remember_link(im, id, line, older, err))
@@ -192,7 +196,7 @@ static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
             goto done;
         if (ok)
             continue;
-        if (err->status == DB_ERR || !im->partial) {
+        if (err->status == DB_ERR || err->status == DB_BUSY || !im->partial) {
             *bad_line = p->line;
             rc = err->status;
             goto done;
@@ -304,6 +308,11 @@ json_t *db_export_next(struct db_export *ex, enum db_status *status)
         /* "type" leads the line so a reader sees the kind first; an
          * entity's own type moves to "entity_type" (see import_line). */
         json_t *line = json_pack("{s:s}", "type", k->type);
+        if (line == NULL) {
+            json_decref(rec);
+            *status = DB_ERR;
+            return NULL;
+        }
         const char *key;
         json_t *value;
         json_object_foreach(rec, key, value)

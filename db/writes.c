@@ -15,12 +15,15 @@
 
 struct db *db_write_begin(struct store *store, enum db_status *status)
 {
-    struct db *w = store_writer_begin(store);
-    if (w == NULL) {
-        *status = DB_READ_ONLY;
+    struct db *w = store_writer_try(store, status);
+    if (w == NULL)
         return NULL;
-    }
     *status = conn_exec(w, "BEGIN IMMEDIATE");
+    if (*status == DB_OK) {
+        *status = conn_exec(w, "UPDATE store_meta SET version = version + 1");
+        if (*status != DB_OK)
+            conn_exec(w, "ROLLBACK");
+    }
     if (*status != DB_OK) {
         store_writer_end(store);
         return NULL;
@@ -149,7 +152,7 @@ static bool add_alias(struct db *w, int64_t id, const char *alias, struct record
 
 static bool touch_entity(struct db *w, int64_t id, struct record_error *err)
 {
-    return run_pair(w, "UPDATE entities SET version = version + 1,"
+    return run_pair(w, "UPDATE entities SET version = (SELECT version FROM store_meta),"
                        " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1 AND ?2",
                     id, 1, err);
 }
@@ -195,6 +198,18 @@ bool db_entity_merge(struct db *w, int64_t from, int64_t into, struct record_err
     if (!ok)
         return false;
 
+    /* The records whose links change are changed records: their versions
+     * move, so an If-Match taken before the merge no longer holds. */
+    if (!run_pair(w, "UPDATE articles SET version = (SELECT version FROM store_meta)"
+                     " WHERE id IN (SELECT article_id FROM mentions WHERE entity_id = ?1) AND ?2",
+                  from, 1, err) ||
+        !run_pair(w, "UPDATE agreements SET version = (SELECT version FROM store_meta)"
+                     " WHERE id IN (SELECT agreement_id FROM agreement_parties WHERE entity_id = ?1"
+                     "   UNION SELECT agreement_id FROM agreement_signatories WHERE entity_id = ?1)"
+                     " AND ?2",
+                  from, 1, err))
+        return false;
+
     /* Where both were mentioned in one article, the counts add up; the
      * mention triggers keep both entities' totals right throughout. */
     return run_pair(w, "UPDATE mentions SET count = count + (SELECT o.count FROM mentions o"
@@ -204,7 +219,7 @@ bool db_entity_merge(struct db *w, int64_t from, int64_t into, struct record_err
                     from, into, err) &&
            run_pair(w, "UPDATE OR IGNORE mentions SET entity_id = ?2 WHERE entity_id = ?1", from,
                     into, err) &&
-           run_pair(w, "UPDATE quotes SET speaker_id = ?2, version = version + 1,"
+           run_pair(w, "UPDATE quotes SET speaker_id = ?2, version = (SELECT version FROM store_meta),"
                        " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE speaker_id = ?1",
                     from, into, err) &&
            run_pair(w, "UPDATE OR IGNORE agreement_parties SET entity_id = ?2 WHERE entity_id = ?1",

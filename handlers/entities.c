@@ -81,15 +81,16 @@ static int entity_action(const struct request *req, struct reply *rep, const cha
     int64_t id, answer_id;
     int status;
 
-    if (!params_only(req, rep, no_params) || !params_path_ref(req, rep, KIND_ENTITY, &id) ||
-        !records_read_body(req, rep, NULL, &body))
+    if (!params_only(req, rep, no_params) || !records_read_body(req, rep, NULL, &body))
         return rep->status;
     const char *key;
     json_t *value;
     json_object_foreach(body, key, value) {
         if (strcmp(key, field) != 0) {
+            /* key lives in body: answer before releasing it. */
+            status = reply_problem(rep, 400, key, "is not a field of this request");
             json_decref(body);
-            return reply_problem(rep, 400, key, "is not a field of this request");
+            return status;
         }
     }
     value = json_object_get(body, field);
@@ -105,6 +106,11 @@ static int entity_action(const struct request *req, struct reply *rep, const cha
             return reply_problem(rep, 405, NULL, "this server is read-only");
         }
         return reply_db_error(rep, rc, "entity");
+    }
+    if (!params_path_ref_in(req, rep, w, KIND_ENTITY, &id)) {
+        db_write_abort(req->store, w);
+        json_decref(body);
+        return rep->status;
     }
     answer_id = id;
     if (!change(w, id, value, &answer_id, &err)) {

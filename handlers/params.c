@@ -154,6 +154,12 @@ bool params_ref(const struct request *req, struct reply *rep, const char *name, 
 bool params_path_ref(const struct request *req, struct reply *rep, enum db_kind kind,
                      int64_t *id)
 {
+    return params_path_ref_in(req, rep, req->db, kind, id);
+}
+
+bool params_path_ref_in(const struct request *req, struct reply *rep, struct db *db,
+                        enum db_kind kind, int64_t *id)
+{
     char detail[120];
     long long numeric;
     if (req->id == NULL || (!text_parse_id(req->id, &numeric) && !text_is_slug(req->id))) {
@@ -161,7 +167,7 @@ bool params_path_ref(const struct request *req, struct reply *rep, enum db_kind 
                       "must be a numeric id or a slug (lower-case letters, digits, hyphens)");
         return false;
     }
-    enum db_status rc = db_resolve(req->db, kind, req->id, id);
+    enum db_status rc = db_resolve(db, kind, req->id, id);
     if (rc == DB_OK)
         return true;
     snprintf(detail, sizeof detail, "%s", kind_name(kind));

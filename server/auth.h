@@ -18,3 +18,7 @@
  * when the database cannot answer. Neither the reply nor the log ever
  * holds the presented key. */
 bool auth_check(const struct request *req, struct reply *rep, bool is_write, bool reads_need_key);
+
+/* The public id of the request's Bearer key (the part after "wb_"), or
+ * "anonymous": who a client is, without its secret. */
+void auth_client(const struct request *req, char *out, size_t len);

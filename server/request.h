@@ -16,8 +16,9 @@ struct request {
     size_t body_len;
     FILE *body_file;          /* the spooled body of a ROUTE_SPOOLS_BODY route, rewound */
     struct store *store;
-    struct db *db;            /* this worker thread's read connection */
+    struct db *db;            /* this worker thread's read connection (NULL on ROUTE_NO_DB) */
     /* A request header's value, or NULL. */
     const char *(*header)(const struct request *req, const char *name);
     void *transport;          /* the connection behind header() */
+    const char *client;       /* the API key's public id, or "anonymous" */
 };

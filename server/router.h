@@ -12,9 +12,13 @@
  * status it set. */
 typedef int (*handler_fn)(const struct request *req, struct reply *rep);
 
-/* The body is spooled to a temporary file (req->body_file) instead of
- * memory, up to the import limit: for bulk uploads. */
-#define ROUTE_SPOOLS_BODY 1u
+/* An application/x-ndjson upload, spooled to a temporary file
+ * (req->body_file) instead of memory, up to the import limit. */
+#define ROUTE_NDJSON_UPLOAD 1u
+/* Open without a key even under --auth=all: probes and version checks. */
+#define ROUTE_PUBLIC 2u
+/* Answers without the database (liveness). */
+#define ROUTE_NO_DB 4u
 
 struct route {
     const char *method;

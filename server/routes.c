@@ -30,11 +30,11 @@ const struct route routes[] = {
     {"GET", "/v1/quotes/{id}", handle_quote_get, 0},
     {"PATCH", "/v1/quotes/{id}", handle_quote_patch, 0},
     {"DELETE", "/v1/quotes/{id}", handle_quote_delete, 0},
-    {"POST", "/v1/import", handle_import, ROUTE_SPOOLS_BODY},
+    {"POST", "/v1/import", handle_import, ROUTE_NDJSON_UPLOAD},
     {"GET", "/v1/export", handle_export, 0},
-    {"GET", "/healthz", handle_healthz, 0},
-    {"GET", "/readyz", handle_readyz, 0},
-    {"GET", "/version", handle_version, 0},
+    {"GET", "/healthz", handle_healthz, ROUTE_PUBLIC | ROUTE_NO_DB},
+    {"GET", "/readyz", handle_readyz, ROUTE_PUBLIC},
+    {"GET", "/version", handle_version, ROUTE_PUBLIC},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

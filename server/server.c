@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,8 @@ struct exchange {
     uint64_t bytes;
     const char *route; /* the matched route's pattern, for the access log */
     char method[16];
+    bool is_write;
+    char client[32]; /* the API key's public id, or "anonymous" */
 };
 
 static uint64_t micros_since(const struct timespec *start)
@@ -160,6 +163,17 @@ static enum MHD_Result send_reply(struct MHD_Connection *connection, struct exch
     return result;
 }
 
+/* The reply for a request that matched no route: 404, or 405 with Allow. */
+static void routing_problem(const struct exchange *ex, struct reply *rep)
+{
+    if (ex->routed == ROUTE_BAD_METHOD) {
+        reply_header(rep, "Allow", ex->match.allow);
+        reply_problem(rep, 405, NULL, "this endpoint does not take that method; see Allow");
+    } else {
+        reply_problem(rep, 404, NULL, "no such endpoint; the API lives under /v1/");
+    }
+}
+
 /* Runs the routed request's handler; fills rep. */
 static void dispatch(struct server *srv, struct MHD_Connection *connection, struct exchange *ex,
                      struct reply *rep)
@@ -172,15 +186,9 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
     const char *raw_path = ex->raw_path;
     size_t path_len = strlen(raw_path);
 
-    switch (ex->routed) {
-    case ROUTE_NOT_FOUND:
-        reply_problem(rep, 404, NULL, "no such endpoint; the API lives under /v1/");
+    if (ex->routed != ROUTE_FOUND) {
+        routing_problem(ex, rep);
         goto done;
-    case ROUTE_BAD_METHOD:
-        reply_header(rep, "Allow", match.allow);
-        reply_problem(rep, 405, NULL, "this endpoint does not take that method; see Allow");
-        goto done;
-    case ROUTE_FOUND: break;
     }
     ex->route = match.route->pattern;
 
@@ -217,13 +225,24 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
         .body_len = ex->body_len,
         .body_file = ex->body_file,
         .store = srv->store,
-        .db = store_reader(srv->store),
         .header = request_header,
         .transport = connection,
+        .client = ex->client,
     };
+    if (match.route->flags & ROUTE_NO_DB) {
+        match.route->handler(&req, rep);
+        goto done;
+    }
+    req.db = store_reader(srv->store);
     if (req.db == NULL) {
         reply_header(rep, "Retry-After", "1");
         reply_problem(rep, 503, NULL, "the database cannot be opened; see the server log");
+        goto done;
+    }
+    /* A read answers from one snapshot. A write does not hold one: a reader
+     * kept open across the commit would pin the WAL so it never restarts. */
+    if (ex->is_write) {
+        match.route->handler(&req, rep);
         goto done;
     }
     if (db_snapshot_begin(req.db) != DB_OK) {
@@ -231,10 +250,7 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
         reply_problem(rep, 503, NULL, "the database is busy; retry shortly");
         goto done;
     }
-    /* GET and HEAD read; every other method changes something. */
-    bool is_write = strcmp(ex->method, "GET") != 0 && strcmp(ex->method, "HEAD") != 0;
-    if (auth_check(&req, rep, is_write, srv->cfg.auth_all))
-        match.route->handler(&req, rep);
+    match.route->handler(&req, rep);
     db_snapshot_end(req.db);
 done:
     query_free(&query);
@@ -289,11 +305,55 @@ static bool start_request(struct server *srv, struct MHD_Connection *connection,
         return false;
     }
     ex->routed = router_match(routes, route_count, ex->method, ex->raw_path, &ex->match);
-    bool spool = ex->routed == ROUTE_FOUND && (ex->match.route->flags & ROUTE_SPOOLS_BODY);
-    ex->body_limit = spool ? srv->cfg.max_import : srv->cfg.max_body;
+    const struct route *route = ex->routed == ROUTE_FOUND ? ex->match.route : NULL;
+    /* GET and HEAD read; every other method changes something. */
+    ex->is_write = strcmp(ex->method, "GET") != 0 && strcmp(ex->method, "HEAD") != 0;
+    bool spool = route != NULL && (route->flags & ROUTE_NDJSON_UPLOAD);
+    /* Only a routed write has a body worth reading; any other body is
+     * refused rather than buffered. */
+    bool takes_body = route != NULL && ex->is_write && strcmp(ex->method, "DELETE") != 0;
+    ex->body_limit = !takes_body ? 0 : spool ? srv->cfg.max_import : srv->cfg.max_body;
+    snprintf(ex->client, sizeof ex->client, "anonymous");
 
+    /* A body sent to no endpoint is not read: say where the client went
+     * wrong at once (the connection then closes, which drops the body). */
     const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *chunked = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                      MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    bool has_body = (length != NULL && strtoull(length, NULL, 10) > 0) || chunked != NULL;
+    if (route == NULL && has_body) {
+        routing_problem(ex, rep);
+        return false;
+    }
+
+    /* Who is asking is settled before a byte of the body is read, so a
+     * client without a key cannot make the server receive an upload. */
+    if (route != NULL && !(route->flags & ROUTE_PUBLIC)) {
+        struct request who = {.method = ex->method, .store = srv->store,
+                              .header = request_header, .transport = connection,
+                              .db = store_reader(srv->store)};
+        if (who.db == NULL) {
+            reply_header(rep, "Retry-After", "1");
+            reply_problem(rep, 503, NULL, "the database cannot be opened; see the server log");
+            return false;
+        }
+        if (!auth_check(&who, rep, ex->is_write, srv->cfg.auth_all))
+            return false;
+        auth_client(&who, ex->client, sizeof ex->client);
+    }
+    if (spool) {
+        const char *type = MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                       MHD_HTTP_HEADER_CONTENT_TYPE);
+        size_t type_len = type != NULL ? strcspn(type, "; \t") : 0;
+        if (type_len != strlen("application/x-ndjson") ||
+            strncasecmp(type, "application/x-ndjson", type_len) != 0) {
+            reply_problem(rep, 415, "Content-Type",
+                          "send the records as application/x-ndjson, one JSON object a line");
+            return false;
+        }
+    }
+
     /* Refuse an announced oversized body before reading any of it. */
     if (length != NULL && strtoull(length, NULL, 10) > ex->body_limit) {
         reply_problem(rep, 413, NULL, "the request body is larger than the server accepts");
