@@ -180,3 +180,22 @@ struct http_result http_write(const struct test_server *ts, const char *method, 
     all[n] = NULL;
     return http_request(ts, method, path, json, json ? strlen(json) : 0, all);
 }
+
+struct http_result http_send(const struct test_server *ts, const char *method, const char *path,
+                             const char *content_type, const char *body, size_t body_len,
+                             const char *const *headers)
+{
+    char auth[128], type[256];
+    const char *all[16];
+    size_t n = 0;
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", ts->key);
+    all[n++] = auth;
+    /* "Content-Type:" with no value stops libcurl adding its form type. */
+    snprintf(type, sizeof type, "Content-Type:%s%s", content_type ? " " : "",
+             content_type ? content_type : "");
+    all[n++] = type;
+    for (const char *const *h = headers; h != NULL && *h != NULL && n < 15; h++)
+        all[n++] = *h;
+    all[n] = NULL;
+    return http_request(ts, method, path, body, body_len, all);
+}

@@ -49,3 +49,11 @@ json_t *http_walk(const struct test_server *ts, const char *first);
  * JSON body (NULL for none), with optional extra header lines. */
 struct http_result http_write(const struct test_server *ts, const char *method, const char *path,
                               const char *json, const char *const *headers);
+
+/* A request with the test server's admin key and a body of exactly body_len
+ * bytes (NULs and invalid UTF-8 included), sent as `content_type`; NULL
+ * sends no Content-Type at all. Optional extra header lines as in
+ * http_request. */
+struct http_result http_send(const struct test_server *ts, const char *method, const char *path,
+                             const char *content_type, const char *body, size_t body_len,
+                             const char *const *headers);

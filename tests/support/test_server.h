@@ -27,6 +27,18 @@ struct test_server {
 struct test_server *test_server_start_with(const char *extra_json);
 struct test_server *test_server_start(void);
 
+/* Starts a server whose settings `adjust` (may be NULL) changes after the
+ * test defaults are set: a small max_body, read_only, ... The store gets the
+ * sample data only when with_sample. With cfg->read_only the store is made
+ * (and the admin key created) first, then closed and reopened read-only, as
+ * `wirebase serve --read-only` opens an existing file. */
+struct test_server *test_server_start_config(void (*adjust)(struct config *cfg), bool with_sample);
+
+/* The whole store as `db_export_write` writes it (caller frees), for
+ * proving that a refused request changed nothing: equal snapshots mean
+ * equal stores. */
+char *test_server_snapshot(const struct test_server *ts, size_t *len);
+
 /* Stops the server, closes the store and removes the folder. */
 void test_server_stop(struct test_server *ts);
 
