@@ -90,7 +90,7 @@ static enum db_status load_records(struct db *w, const json_t *dataset,
     for (size_t i = 0; i < count; i++) {
         json_t *rec = json_array_get(agreements, i);
         if (!record_link_supersedes(w, agreement_ids[i], json_object_get(rec, "supersedes"),
-                                    &rerr)) {
+                                    false, &rerr)) {
             rc = report(&rerr, "agreements", i, err, errlen);
             goto done;
         }

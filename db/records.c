@@ -51,6 +51,42 @@ static bool run_for_id(struct db *w, const char *sql, int64_t id, struct record_
 
 static const char *const entity_keys[] = {"slug", "name", "type", "aliases", "description", NULL};
 
+bool record_add_alias(struct db *w, int64_t id, const char *alias, struct record_error *err)
+{
+    char key[NAME_MAX_BYTES + 1];
+    text_fold(alias, key, sizeof key);
+    /* One alias per folded spelling, never the entity's own name: "NATO"
+     * and "Nato" are one alias. */
+    sqlite3_stmt *st = conn_stmt(
+        w, "INSERT INTO entity_aliases (entity_id, position, alias, alias_key)"
+           " SELECT ?1, coalesce((SELECT max(position) + 1 FROM entity_aliases"
+           "   WHERE entity_id = ?1), 0), ?2, ?3"
+           " WHERE NOT EXISTS (SELECT 1 FROM entity_aliases WHERE alias_key = ?3 AND entity_id = ?1)"
+           " AND NOT EXISTS (SELECT 1 FROM entities WHERE id = ?1 AND name_key = ?3)");
+    if (st == NULL)
+        return validate_sql_failed(w, "aliases", err);
+    sqlite3_bind_int64(st, 1, id);
+    conn_bind_text(st, 2, alias);
+    conn_bind_text(st, 3, key);
+    return run_write(w, st, "aliases", err);
+}
+
+bool record_alias_room(struct db *w, int64_t id, size_t adding, struct record_error *err)
+{
+    sqlite3_stmt *st = conn_stmt(w, "SELECT count(*) FROM entity_aliases WHERE entity_id = ?");
+    if (st == NULL)
+        return validate_sql_failed(w, "aliases", err);
+    sqlite3_bind_int64(st, 1, id);
+    int64_t have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    conn_done(st);
+    if (have < 0)
+        return validate_sql_failed(w, "aliases", err);
+    if ((size_t)have + adding > RECORD_ALIASES_MAX)
+        return record_fail(err, DB_INVALID, "aliases", "an entity has at most %d aliases",
+                           RECORD_ALIASES_MAX);
+    return true;
+}
+
 static bool write_aliases(struct db *w, int64_t id, const json_t *aliases,
                           struct record_error *err)
 {
@@ -59,28 +95,19 @@ static bool write_aliases(struct db *w, int64_t id, const json_t *aliases,
 
     if (aliases != NULL && !json_is_null(aliases) && !json_is_array(aliases))
         return record_fail(err, DB_INVALID, "aliases", "must be an array of names");
+    if (json_array_size(aliases) > RECORD_ALIASES_MAX)
+        return record_fail(err, DB_INVALID, "aliases", "an entity has at most %d aliases",
+                           RECORD_ALIASES_MAX);
     if (!run_for_id(w, "DELETE FROM entity_aliases WHERE entity_id = ?", id, err))
         return false;
     json_array_foreach(aliases, i, alias) {
-        char field[32], key[NAME_MAX_BYTES + 1];
+        char field[32];
         const char *text;
         snprintf(field, sizeof field, "aliases[%zu]", i);
         json_t *holder = json_pack("{s:O}", field, alias);
-        bool ok = holder != NULL && validate_text(holder, field, true, NAME_MAX_BYTES, &text, err);
-        if (ok) {
-            text_fold(text, key, sizeof key);
-            /* OR IGNORE: an alias given twice is still one alias. */
-            sqlite3_stmt *st = conn_stmt(w, "INSERT OR IGNORE INTO entity_aliases"
-                                            " (entity_id, position, alias, alias_key)"
-                                            " VALUES (?, ?, ?, ?)");
-            if (st != NULL) {
-                sqlite3_bind_int64(st, 1, id);
-                sqlite3_bind_int(st, 2, (int)i);
-                conn_bind_text(st, 3, text);
-                conn_bind_text(st, 4, key);
-            }
-            ok = run_write(w, st, field, err);
-        }
+        bool ok = holder != NULL &&
+                  validate_text(holder, field, true, NAME_MAX_BYTES, &text, err) &&
+                  record_add_alias(w, id, text, err);
         json_decref(holder);
         if (!ok)
             return false;
@@ -129,6 +156,9 @@ static bool write_mentions(struct db *w, int64_t id, const json_t *mentions,
 
     if (mentions != NULL && !json_is_null(mentions) && !json_is_array(mentions))
         return record_fail(err, DB_INVALID, "mentions", "must be an array");
+    if (json_array_size(mentions) > RECORD_LINKS_MAX)
+        return record_fail(err, DB_INVALID, "mentions", "an article names at most %d entities",
+                           RECORD_LINKS_MAX);
     /* The triggers take the old counts off the entities before the new
      * mentions add theirs. */
     if (!run_for_id(w, "DELETE FROM mentions WHERE article_id = ?", id, err))
@@ -286,6 +316,9 @@ static bool write_links(struct db *w, int64_t id, const json_t *rec, const struc
 
     if (refs != NULL && !json_is_null(refs) && !json_is_array(refs))
         return record_fail(err, DB_INVALID, t->key, "must be an array of slugs or ids");
+    if (json_array_size(refs) > RECORD_LINKS_MAX)
+        return record_fail(err, DB_INVALID, t->key, "holds at most %d references",
+                           RECORD_LINKS_MAX);
     if (!run_for_id(w, t->clear, id, err))
         return false;
     json_array_foreach(refs, i, ref) {
@@ -347,7 +380,7 @@ static bool write_agreement(struct db *w, const json_t *rec, bool defer_supersed
             return false;
     if (defer_supersedes)
         return true;
-    return record_link_supersedes(w, *id, json_object_get(rec, "supersedes"), err);
+    return record_link_supersedes(w, *id, json_object_get(rec, "supersedes"), true, err);
 }
 
 /* 1 if following supersedes links from `start` comes back to it, 0 if not,
@@ -368,7 +401,7 @@ static int supersedes_cycle(struct db *w, int64_t start)
     return step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
 }
 
-bool record_link_supersedes(struct db *w, int64_t id, const json_t *ref,
+bool record_link_supersedes(struct db *w, int64_t id, const json_t *ref, bool mark_older,
                             struct record_error *err)
 {
     int64_t older = 0;
@@ -393,6 +426,7 @@ bool record_link_supersedes(struct db *w, int64_t id, const json_t *ref,
     }
     if (!run_write(w, st, "supersedes", err))
         return false;
+    bool changed = sqlite3_changes(w->handle) > 0;
     if (older == 0)
         return true;
     int cycle = supersedes_cycle(w, id);
@@ -400,7 +434,11 @@ bool record_link_supersedes(struct db *w, int64_t id, const json_t *ref,
         return validate_sql_failed(w, "supersedes", err);
     if (cycle)
         return record_fail(err, DB_CONFLICT, "supersedes", "the supersedes links would form a cycle");
-    /* What a newer agreement replaces is, by that fact, superseded. */
+    /* What a newer agreement replaces is, by that fact, superseded: when
+     * the link is made, not each time the newer one is edited (a status
+     * set by hand afterwards stands). */
+    if (!changed || !mark_older)
+        return true;
     st = conn_stmt(w, "UPDATE agreements SET status = 'superseded', version = (SELECT version FROM store_meta),"
                       " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
                       " WHERE id = ? AND status <> 'superseded'");

@@ -33,9 +33,10 @@ bool record_update(struct db *w, enum db_kind kind, int64_t id, const json_t *re
                    struct record_error *err);
 
 /* Sets (or, for a null/absent ref, clears) what agreement `id` supersedes.
- * The older agreement's status becomes superseded. A link that would close
- * a cycle is DB_CONFLICT. */
-bool record_link_supersedes(struct db *w, int64_t id, const json_t *ref,
+ * With mark_older, a newly made link makes the older agreement superseded
+ * (the API's rule); loaders pass false, since their records state their
+ * own status. A link that would close a cycle is DB_CONFLICT. */
+bool record_link_supersedes(struct db *w, int64_t id, const json_t *ref, bool mark_older,
                             struct record_error *err);
 
 /* The record in the input shape (caller owns), or NULL with err set. */
@@ -44,6 +45,18 @@ json_t *record_export(struct db *db, enum db_kind kind, int64_t id, struct recor
 /* Deletes the record. An article takes its mentions and quotes with it; an
  * entity that still speaks in quotes is DB_CONFLICT (merge it instead). */
 bool record_delete(struct db *w, enum db_kind kind, int64_t id, struct record_error *err);
+
+/* How many aliases an entity, and links of one kind a record, may have:
+ * bounds that keep every record (and its export line) a sane size. */
+#define RECORD_ALIASES_MAX 1000
+#define RECORD_LINKS_MAX 10000
+
+/* Adds one alias after the entity's last, unless it is the entity's name or
+ * an alias already (compared folded). */
+bool record_add_alias(struct db *w, int64_t id, const char *alias, struct record_error *err);
+
+/* DB_INVALID in err if `adding` more aliases would pass the limit. */
+bool record_alias_room(struct db *w, int64_t id, size_t adding, struct record_error *err);
 
 /* Sets err and returns false; for the validators. */
 bool record_fail(struct record_error *err, enum db_status status, const char *field,

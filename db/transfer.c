@@ -128,21 +128,29 @@ static bool savepoint(struct db *w, const char *sql)
     return conn_exec(w, sql) == DB_OK;
 }
 
-/* Reads one line into buf (cap bytes, NUL-terminated, newline dropped). A
- * line longer than the buffer is consumed to its end and reported with
- * *too_long, so no line is ever held whole beyond the cap. -1 at the end. */
-static long read_line(FILE *in, char *buf, size_t cap, bool *too_long)
+/* Reads one line into *buf (grown as needed up to max bytes, NUL-terminated,
+ * newline dropped). A longer line is consumed to its end and reported with
+ * *too_long, so no line is ever held beyond max. -1 at the end. */
+static long read_line(FILE *in, char **buf, size_t *cap, size_t max, bool *too_long)
 {
     size_t n = 0;
     int c;
     *too_long = false;
     while ((c = getc_unlocked(in)) != EOF && c != '\n') {
-        if (n + 1 < cap)
-            buf[n++] = (char)c;
-        else
-            *too_long = true;
+        if (n + 1 >= *cap && !*too_long) {
+            size_t grown_cap = *cap * 2 <= max + 1 ? *cap * 2 : max + 1;
+            char *grown = grown_cap > *cap ? realloc(*buf, grown_cap) : NULL;
+            if (grown == NULL) {
+                *too_long = true; /* at the limit, or out of memory */
+            } else {
+                *buf = grown;
+                *cap = grown_cap;
+            }
+        }
+        if (!*too_long)
+            (*buf)[n++] = (char)c;
     }
-    buf[n] = '\0';
+    (*buf)[n] = '\0';
     if (c == EOF && n == 0 && !*too_long)
         return -1;
     return (long)n;
@@ -151,7 +159,8 @@ static long read_line(FILE *in, char *buf, size_t cap, bool *too_long)
 static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
                                  struct record_error *err)
 {
-    char *buf = malloc(TRANSFER_LINE_MAX + 1);
+    size_t cap = 64 * 1024;
+    char *buf = malloc(cap);
     long len, line = 0;
     bool too_long;
     enum db_status rc = DB_ERR;
@@ -160,7 +169,7 @@ static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
         record_fail(err, DB_ERR, NULL, "out of memory");
         return DB_ERR;
     }
-    while ((len = read_line(in, buf, TRANSFER_LINE_MAX + 1, &too_long)) >= 0) {
+    while ((len = read_line(in, &buf, &cap, TRANSFER_LINE_MAX, &too_long)) >= 0) {
         line++;
         while (len > 0 && buf[len - 1] == '\r')
             buf[--len] = '\0';
@@ -191,7 +200,7 @@ static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
         struct pending_link *p = &im->links[i];
         if (im->partial && !savepoint(im->w, "SAVEPOINT line"))
             goto done;
-        bool ok = record_link_supersedes(im->w, p->id, p->ref, err);
+        bool ok = record_link_supersedes(im->w, p->id, p->ref, false, err);
         if (im->partial && !savepoint(im->w, ok ? "RELEASE line" : "ROLLBACK TO line; RELEASE line"))
             goto done;
         if (ok)

@@ -11,8 +11,10 @@
 
 #include "db/db.h"
 
-/* The longest line import accepts: one record, body included. */
-#define TRANSFER_LINE_MAX (2 * 1024 * 1024)
+/* The longest line import accepts: one record, body included. Record limits
+ * (512 KiB bodies, RECORD_LINKS_MAX links) keep every export line below it,
+ * so an export always imports. */
+#define TRANSFER_LINE_MAX (16 * 1024 * 1024)
 
 struct transfer_counts {
     int articles, entities, quotes, agreements;

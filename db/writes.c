@@ -128,28 +128,6 @@ static bool run_pair(struct db *w, const char *sql, int64_t a, int64_t b, struct
     return step == SQLITE_DONE ? true : validate_sql_failed(w, NULL, err);
 }
 
-/* Adds one alias after the entity's last, unless it is the entity's own
- * name or already an alias (both compared folded). */
-static bool add_alias(struct db *w, int64_t id, const char *alias, struct record_error *err)
-{
-    char key[NAME_MAX_BYTES + 1];
-    text_fold(alias, key, sizeof key);
-    sqlite3_stmt *st = conn_stmt(
-        w, "INSERT INTO entity_aliases (entity_id, position, alias, alias_key)"
-           " SELECT ?1, coalesce((SELECT max(position) + 1 FROM entity_aliases"
-           "   WHERE entity_id = ?1), 0), ?2, ?3"
-           " WHERE NOT EXISTS (SELECT 1 FROM entity_aliases WHERE entity_id = ?1 AND alias_key = ?3)"
-           " AND NOT EXISTS (SELECT 1 FROM entities WHERE id = ?1 AND name_key = ?3)");
-    if (st == NULL)
-        return validate_sql_failed(w, "aliases", err);
-    sqlite3_bind_int64(st, 1, id);
-    conn_bind_text(st, 2, alias);
-    conn_bind_text(st, 3, key);
-    int step = sqlite3_step(st);
-    conn_done(st);
-    return step == SQLITE_DONE ? true : validate_sql_failed(w, "aliases", err);
-}
-
 static bool touch_entity(struct db *w, int64_t id, struct record_error *err)
 {
     return run_pair(w, "UPDATE entities SET version = (SELECT version FROM store_meta),"
@@ -164,6 +142,8 @@ bool db_entity_add_aliases(struct db *w, int64_t id, const json_t *aliases,
     json_t *alias;
     if (!json_is_array(aliases) || json_array_size(aliases) == 0)
         return record_fail(err, DB_INVALID, "aliases", "must be a non-empty array of names");
+    if (!record_alias_room(w, id, json_array_size(aliases), err))
+        return false;
     json_array_foreach(aliases, i, alias) {
         char field[32];
         const char *text;
@@ -171,7 +151,7 @@ bool db_entity_add_aliases(struct db *w, int64_t id, const json_t *aliases,
         json_t *holder = json_pack("{s:O}", field, alias);
         bool ok = holder != NULL &&
                   validate_text(holder, field, true, NAME_MAX_BYTES, &text, err) &&
-                  add_alias(w, id, text, err);
+                  record_add_alias(w, id, text, err);
         json_decref(holder);
         if (!ok)
             return false;
@@ -188,12 +168,16 @@ bool db_entity_merge(struct db *w, int64_t from, int64_t into, struct record_err
     json_t *old = record_export(w, KIND_ENTITY, from, err);
     if (old == NULL)
         return false;
-    bool ok = add_alias(w, into, json_string_value(json_object_get(old, "name")), err);
+    if (!record_alias_room(w, into, 1 + json_array_size(json_object_get(old, "aliases")), err)) {
+        json_decref(old);
+        return false;
+    }
+    bool ok = record_add_alias(w, into, json_string_value(json_object_get(old, "name")), err);
     size_t i;
     json_t *alias;
     json_array_foreach(json_object_get(old, "aliases"), i, alias)
         if (ok)
-            ok = add_alias(w, into, json_string_value(alias), err);
+            ok = record_add_alias(w, into, json_string_value(alias), err);
     json_decref(old);
     if (!ok)
         return false;
