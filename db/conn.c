@@ -239,6 +239,19 @@ int conn_bind_text(sqlite3_stmt *st, int idx, const char *text)
     return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
 }
 
+enum db_status db_store_version(struct db *db, int64_t *version)
+{
+    sqlite3_stmt *st = conn_stmt(db, "SELECT version FROM store_meta WHERE id = 1");
+    if (st == NULL)
+        return DB_ERR;
+    int step = sqlite3_step(st);
+    enum db_status rc = step == SQLITE_ROW ? DB_OK : conn_status(db, step == SQLITE_DONE ? SQLITE_ERROR : step);
+    if (rc == DB_OK)
+        *version = sqlite3_column_int64(st, 0);
+    conn_done(st);
+    return rc;
+}
+
 bool db_ping(struct db *db)
 {
     sqlite3_stmt *st = conn_stmt(db, "SELECT 1");

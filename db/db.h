@@ -67,6 +67,11 @@ struct db *store_writer_try(struct store *store, enum db_status *status);
 enum db_status db_snapshot_begin(struct db *db);
 void db_snapshot_end(struct db *db);
 
+/* The store-wide version: bumped by every write transaction, and the
+ * version every changed record takes. Read inside a snapshot it names the
+ * state that snapshot sees. */
+enum db_status db_store_version(struct db *db, int64_t *version);
+
 /* True when the database answers a trivial query (readiness). */
 bool db_ping(struct db *db);
 

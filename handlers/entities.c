@@ -120,7 +120,7 @@ static int entity_action(const struct request *req, struct reply *rep, const cha
         db_write_abort(req->store, w);
         status = reply_db_error(rep, rc, "entity");
     } else {
-        records_set_etag(rep, w, KIND_ENTITY, answer_id);
+        records_set_etag(rep, w, KIND_ENTITY, entity);
         status = reply_json(rep, 200, entity);
         rc = db_write_commit(req->store, w);
         if (rc != DB_OK) {

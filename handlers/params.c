@@ -1,5 +1,6 @@
 #include "handlers/params.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,9 +20,14 @@ static const char *kind_name(enum db_kind kind)
 
 bool params_only(const struct request *req, struct reply *rep, const char *const *allowed)
 {
+    /* Every paginated list (the ones that take a cursor) also takes
+     * ?fields=, which reply_page applies. */
+    bool is_list = false;
+    for (const char *const *a = allowed; *a != NULL; a++)
+        is_list |= strcmp(*a, "cursor") == 0;
     for (size_t i = 0; i < req->query->count; i++) {
         const char *name = req->query->params[i].name;
-        bool known = false;
+        bool known = is_list && strcmp(name, "fields") == 0;
         for (const char *const *a = allowed; *a != NULL && !known; a++)
             known = strcmp(*a, name) == 0;
         if (!known) {
@@ -175,6 +181,64 @@ bool params_path_ref_in(const struct request *req, struct reply *rep, struct db 
     return false;
 }
 
+/* Keeps only the fields named in `fields` (comma-separated) in each item.
+ * False with a 400 in rep when the list is malformed or names a field the
+ * items do not have. */
+static bool project(struct reply *rep, json_t *items, const char *fields)
+{
+    char names[64][48];
+    size_t count = 0;
+    const char *p = fields;
+
+    while (*p != '\0') {
+        size_t len = strcspn(p, ",");
+        bool ok = len > 0 && len < sizeof names[0] && count < 64;
+        for (size_t i = 0; ok && i < len; i++)
+            ok = (p[i] >= 'a' && p[i] <= 'z') || p[i] == '_';
+        if (!ok) {
+            reply_problem(rep, 400, "fields", "must be field names separated by commas");
+            return false;
+        }
+        memcpy(names[count], p, len);
+        names[count++][len] = '\0';
+        p += len;
+        if (*p == ',' && *++p == '\0') {
+            reply_problem(rep, 400, "fields", "must be field names separated by commas");
+            return false;
+        }
+    }
+    if (count == 0) {
+        reply_problem(rep, 400, "fields", "must name at least one field");
+        return false;
+    }
+    /* Items of one list share their keys: the first one tells which names
+     * exist, so a typo is a 400, not a silently empty projection. */
+    json_t *first = json_array_get(items, 0);
+    for (size_t n = 0; first != NULL && n < count; n++) {
+        if (json_object_get(first, names[n]) == NULL) {
+            char detail[120];
+            snprintf(detail, sizeof detail, "the items have no field \"%.47s\"", names[n]);
+            reply_problem(rep, 400, "fields", detail);
+            return false;
+        }
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item) {
+        const char *key;
+        json_t *value;
+        void *tmp;
+        json_object_foreach_safe(item, tmp, key, value) {
+            bool keep = false;
+            for (size_t n = 0; n < count && !keep; n++)
+                keep = strcmp(names[n], key) == 0;
+            if (!keep)
+                json_object_del(item, key);
+        }
+    }
+    return true;
+}
+
 int reply_page(struct reply *rep, json_t *items, const char *tag, const struct keyset *next)
 {
     char cursor[CURSOR_MAX];
@@ -183,12 +247,62 @@ int reply_page(struct reply *rep, json_t *items, const char *tag, const struct k
         json_decref(items);
         return reply_problem(rep, 500, NULL, "could not build the next cursor");
     }
+    if (rep->fields != NULL && !project(rep, items, rep->fields)) {
+        json_decref(items);
+        return rep->status;
+    }
     page = json_pack("{s:o, s:s?}", "data", items, "next_cursor", next->set ? cursor : NULL);
     if (page == NULL)
         return reply_problem(rep, 500, NULL, "could not build the page");
     int status = reply_json(rep, 200, page);
     json_decref(page);
+    if (status == 200 && next->set)
+        rep->next_cursor = strdup(cursor);
     return status;
+}
+
+void etag_format(char *out, size_t len, int64_t store_version, const char *target, bool gzip)
+{
+    /* FNV-1a over the target: the same URL always gets the same tag at one
+     * store version, and the tag is strong (RFC 9110, 8.8.3). */
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)target; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    snprintf(out, len, "\"s%lld-%016llx%s\"", (long long)store_version, (unsigned long long)h,
+             gzip ? "-gz" : "");
+}
+
+bool etag_list_matches(const char *list, const char *etag)
+{
+    size_t etag_len = strlen(etag);
+    if (strcmp(list, "*") == 0)
+        return true;
+    for (const char *p = list; *p != '\0';) {
+        p += strspn(p, " \t,");
+        size_t len = strcspn(p, ",");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len == etag_len && strncmp(p, etag, len) == 0)
+            return true;
+        p += strcspn(p, ",");
+    }
+    return false;
+}
+
+bool etag_list_predates(const char *list, int64_t record_version)
+{
+    for (const char *p = list; *p != '\0';) {
+        p += strspn(p, " \t,");
+        long long seen;
+        /* Only strong tags of ours count: "s<version>-...". A weak W/ tag
+         * never satisfies If-Match. */
+        if (sscanf(p, "\"s%lld-", &seen) == 1 && seen >= record_version)
+            return true;
+        p += strcspn(p, ",");
+    }
+    return false;
 }
 
 int reply_db_error(struct reply *rep, enum db_status status, const char *what)

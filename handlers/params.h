@@ -59,8 +59,22 @@ bool params_path_ref(const struct request *req, struct reply *rep, enum db_kind 
 bool params_path_ref_in(const struct request *req, struct reply *rep, struct db *db,
                         enum db_kind kind, int64_t *id);
 
-/* Replies 200 {"data": items, "next_cursor": cursor-or-null}. Takes items. */
+/* Replies 200 {"data": items, "next_cursor": cursor-or-null}, keeping only
+ * the ?fields= the server put in rep->fields, and leaves the cursor in
+ * rep->next_cursor for the Link header. Takes items. */
 int reply_page(struct reply *rep, json_t *items, const char *tag, const struct keyset *next);
+
+/* The strong ETag of `target` (path and query) at `store_version`, in the
+ * gzip variant or not: "s<version>-<hash>[-gz]". */
+void etag_format(char *out, size_t len, int64_t store_version, const char *target, bool gzip);
+
+/* True when the If-None-Match style list (or "*") holds `etag` exactly. */
+bool etag_list_matches(const char *list, const char *etag);
+
+/* True when an If-Match list holds one of our tags taken at a store version
+ * at or after `record_version`: the record has not changed since the
+ * client read it (other records may have). */
+bool etag_list_predates(const char *list, int64_t record_version);
 
 /* Replies with the problem for a failed db_* call: 404 for DB_NOT_FOUND
  * (detail names `what`), 503 when busy, else 500. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "db/agreements.h"
 #include "db/articles.h"
@@ -109,14 +110,29 @@ int records_reply_error(struct reply *rep, const struct record_error *err)
     }
 }
 
-void records_set_etag(struct reply *rep, struct db *db, enum db_kind kind, int64_t id)
+void records_set_etag(struct reply *rep, struct db *db, enum db_kind kind, const json_t *record)
 {
     int64_t version;
-    char etag[40];
-    if (db_record_version(db, kind, id, &version) != DB_OK)
+    char target[200], etag[64];
+    if (db_store_version(db, &version) != DB_OK)
         return;
-    snprintf(etag, sizeof etag, "\"v%" PRId64 "\"", version);
+    /* The tag a GET of the record's canonical URL will carry once this
+     * write is committed: the transaction has already bumped the version. */
+    snprintf(target, sizeof target, "/v1/%s/%s", collection(kind),
+             json_string_value(json_object_get(record, "slug")));
+    etag_format(etag, sizeof etag, version, target, false);
     reply_header(rep, "ETag", etag);
+}
+
+/* Last-Modified from a record's updated_at (YYYY-MM-DDTHH:MM:SSZ). */
+static void set_last_modified(struct reply *rep, const char *updated_at)
+{
+    struct tm tm = {0};
+    char date[64];
+    if (updated_at == NULL || strptime(updated_at, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+        return;
+    if (strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0)
+        reply_header(rep, "Last-Modified", date);
 }
 
 int records_get(const struct request *req, struct reply *rep, enum db_kind kind)
@@ -130,7 +146,7 @@ int records_get(const struct request *req, struct reply *rep, enum db_kind kind)
     enum db_status rc = records_fetch(req->db, kind, id, &record);
     if (rc != DB_OK)
         return reply_db_error(rep, rc, record_name(kind));
-    records_set_etag(rep, req->db, kind, id);
+    set_last_modified(rep, json_string_value(json_object_get(record, "updated_at")));
     int status = reply_json(rep, 200, record);
     json_decref(record);
     return status;
@@ -170,7 +186,6 @@ static bool if_match_holds(const struct request *req, struct reply *rep, struct 
 {
     const char *wanted = req->header(req, "If-Match");
     int64_t version;
-    char etag[40];
 
     if (wanted == NULL)
         return true;
@@ -179,22 +194,12 @@ static bool if_match_holds(const struct request *req, struct reply *rep, struct 
         reply_db_error(rep, rc, record_name(kind));
         return false;
     }
-    if (strcmp(wanted, "*") == 0)
+    /* Our tags name the store version they were read at, and a record's
+     * version is the store version of its last change: the record is as
+     * the client saw it when some tag is at least that new. Writes to
+     * other records in between do not count as conflicts. */
+    if (strcmp(wanted, "*") == 0 || etag_list_predates(wanted, version))
         return true;
-    snprintf(etag, sizeof etag, "\"v%" PRId64 "\"", version);
-    /* A list of tags matches when any one does, compared strongly: a weak
-     * W/ tag never matches (RFC 9110, 13.1.1). */
-    size_t etag_len = strlen(etag);
-    for (const char *p = wanted; *p != '\0';) {
-        p += strspn(p, " \t,");
-        size_t len = strcspn(p, ",");
-        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-            len--;
-        if (len == etag_len && strncmp(p, etag, len) == 0)
-            return true;
-        p += strcspn(p, ",");
-    }
-    reply_header(rep, "ETag", etag);
     reply_problem(rep, 412, "If-Match",
                   "the record changed since that version; fetch it again and reapply the change");
     return false;
@@ -208,7 +213,7 @@ static int reply_record(struct reply *rep, struct db *w, enum db_kind kind, int6
     enum db_status rc = records_fetch(w, kind, id, &record);
     if (rc != DB_OK)
         return reply_db_error(rep, rc, record_name(kind));
-    records_set_etag(rep, w, kind, id);
+    records_set_etag(rep, w, kind, record);
     int sent = reply_json(rep, status, record);
     if (record_out != NULL)
         *record_out = record;

@@ -33,8 +33,9 @@ bool records_read_body(const struct request *req, struct reply *rep, const char 
 /* The problem reply for a refused write. */
 int records_reply_error(struct reply *rep, const struct record_error *err);
 
-/* Sets ETag for record `id` (version read from db). */
-void records_set_etag(struct reply *rep, struct db *db, enum db_kind kind, int64_t id);
+/* Sets the ETag a GET of the record's canonical URL (/v1/<kind>s/<slug>)
+ * carries at db's store version. */
+void records_set_etag(struct reply *rep, struct db *db, enum db_kind kind, const json_t *record);
 
 /* Reads record `id` of `kind` as the API shows it (caller owns *out). */
 enum db_status records_fetch(struct db *db, enum db_kind kind, int64_t id, json_t **out);

@@ -20,6 +20,7 @@ void config_defaults(struct config *cfg)
     cfg->connection_timeout_s = 30;
     cfg->connection_limit = 1024;
     cfg->access_log = true;
+    snprintf(cfg->cors_origin, sizeof cfg->cors_origin, "*");
 }
 
 const char *config_usage(void)
@@ -43,6 +44,8 @@ const char *config_usage(void)
            "  --max-connections N    concurrent connections (WIREBASE_MAX_CONNECTIONS,\n"
            "                         default 1024)\n"
            "  --no-access-log        do not log requests (WIREBASE_ACCESS_LOG=0)\n"
+           "  --cors-origin ORIGIN   Access-Control-Allow-Origin: * or one http(s) origin\n"
+           "                         (WIREBASE_CORS_ORIGIN, default *)\n"
            "  --auth MODE            who needs an API key (WIREBASE_AUTH): writes (default,\n"
            "                         reads stay open) or all; see wirebase keys --help\n"
            "  --help, --version\n";
@@ -121,7 +124,7 @@ static bool parse_bool(const char *text, bool *out)
 }
 
 /* One setting: its flag, its variable, and how its value is read. */
-enum setting_kind { S_PATH, S_LISTEN, S_INT, S_FLAG, S_NEG_FLAG, S_AUTH };
+enum setting_kind { S_PATH, S_LISTEN, S_INT, S_FLAG, S_NEG_FLAG, S_AUTH, S_ORIGIN };
 
 struct setting {
     const char *flag;
@@ -147,6 +150,7 @@ static const struct setting settings[] = {
     {"--max-connections", "WIREBASE_MAX_CONNECTIONS", S_INT, 1, 100000, FIELD(connection_limit)},
     {"--no-access-log", "WIREBASE_ACCESS_LOG", S_NEG_FLAG, 0, 0, FIELD(access_log)},
     {"--auth", "WIREBASE_AUTH", S_AUTH, 0, 0, FIELD(auth_all)},
+    {"--cors-origin", "WIREBASE_CORS_ORIGIN", S_ORIGIN, 0, 0, FIELD(cors_origin)},
 };
 
 #define SETTING_COUNT (sizeof settings / sizeof settings[0])
@@ -197,6 +201,18 @@ static bool apply(struct config *cfg, const struct setting *s, const char *value
             return false;
         }
         *(bool *)(base + s->offset) = b;
+        return true;
+    case S_ORIGIN:
+        /* "*" or one origin (scheme://host[:port]); it is echoed in a
+         * header, so nothing that could split one. */
+        if (value[0] == '\0' || strlen(value) >= sizeof cfg->cors_origin ||
+            strpbrk(value, " \t\r\n,") != NULL ||
+            (strcmp(value, "*") != 0 && strncmp(value, "http://", 7) != 0 &&
+             strncmp(value, "https://", 8) != 0)) {
+            snprintf(err, errlen, "%s: \"%s\" is not * or an http(s) origin", name, value);
+            return false;
+        }
+        snprintf(cfg->cors_origin, sizeof cfg->cors_origin, "%s", value);
         return true;
     case S_AUTH:
         /* A word, not a 1/0 flag: room for a later mode, and "--auth all"

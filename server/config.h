@@ -19,6 +19,7 @@ struct config {
     int connection_timeout_s;
     int connection_limit;
     bool access_log;
+    char cors_origin[256]; /* Access-Control-Allow-Origin */
     bool auth_all;         /* reads need an API key too, not only writes */
 };
 

@@ -121,6 +121,7 @@ void reply_header(struct reply *rep, const char *name, const char *value)
 void reply_free(struct reply *rep)
 {
     free(rep->body);
+    free(rep->next_cursor);
     if (rep->stream.free != NULL)
         rep->stream.free(rep->stream.ctx);
     for (size_t i = 0; i < rep->header_count; i++) {

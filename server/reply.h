@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#define REPLY_MAX_HEADERS 8
+#define REPLY_MAX_HEADERS 16
 
 struct reply_header {
     char *name;
@@ -32,6 +32,12 @@ struct reply {
     const char *content_type; /* static string */
     struct reply_header headers[REPLY_MAX_HEADERS];
     size_t header_count;
+    /* Set by the server before the handler: the ?fields= projection a list
+     * applies to its items (NULL for all fields). */
+    const char *fields;
+    /* Set by reply_page: the next page's cursor, which the server turns into
+     * a Link: <...>; rel="next" header. malloc'd. */
+    char *next_cursor;
 };
 
 /* Serializes `value` (borrowed) as the body. Returns the status sent: on a

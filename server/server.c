@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "server/auth.h"
+#include "handlers/params.h"
 #include "server/log.h"
+#include "server/negotiate.h"
 #include "server/query.h"
 #include "server/reply.h"
 #include "server/request.h"
@@ -45,6 +47,7 @@ struct exchange {
     const char *route; /* the matched route's pattern, for the access log */
     char method[16];
     bool is_write;
+    bool gzip_ok;    /* the client accepts gzip and the reply may use it */
     char client[32]; /* the API key's public id, or "anonymous" */
 };
 
@@ -143,11 +146,23 @@ static struct MHD_Response *make_response(struct reply *rep)
 static enum MHD_Result send_reply(struct MHD_Connection *connection, struct exchange *ex,
                                   struct reply *rep)
 {
+    const struct config *cfg = &ex->server->cfg;
+    bool gzipped = ex->gzip_ok && rep->status == 200 && rep->stream.read == NULL &&
+                   rep->body_len >= NEGOTIATE_GZIP_MIN && negotiate_gzip(&rep->body, &rep->body_len);
     struct MHD_Response *response = make_response(rep);
     if (response == NULL) {
         reply_free(rep);
         return MHD_NO;
     }
+    if (gzipped)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+    /* Browsers on other origins may read answers (and the headers a
+     * client needs to page, revalidate and retry). */
+    MHD_add_response_header(response, "Access-Control-Allow-Origin", cfg->cors_origin);
+    MHD_add_response_header(response, "Access-Control-Expose-Headers",
+                            "ETag, Link, Location, Retry-After, WWW-Authenticate");
+    if (strcmp(cfg->cors_origin, "*") != 0)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, "Origin");
     if (rep->content_type != NULL)
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
     /* Browsers must never guess a type for our JSON. */
@@ -174,6 +189,59 @@ static void routing_problem(const struct exchange *ex, struct reply *rep)
     }
 }
 
+/* OPTIONS on a known path: the CORS preflight, answered for any origin
+ * the server allows, with every method the path takes. */
+static void preflight(const struct exchange *ex, struct reply *rep)
+{
+    char methods[96];
+    snprintf(methods, sizeof methods, "%s, OPTIONS", ex->match.allow);
+    rep->status = 204;
+    reply_header(rep, "Allow", methods);
+    reply_header(rep, "Access-Control-Allow-Methods", methods);
+    reply_header(rep, "Access-Control-Allow-Headers",
+                 "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key");
+    reply_header(rep, "Access-Control-Max-Age", "600");
+}
+
+/* A read inside its snapshot: the ETag comes from the store version and
+ * the target alone, so a client that has this version gets 304 without
+ * the answer being built at all. */
+static void answer_read(struct server *srv, struct exchange *ex, const struct request *req,
+                        struct reply *rep, const struct query *query)
+{
+    char etag[64] = "";
+    int64_t version;
+    const struct route *route = ex->match.route;
+    const char *cache = negotiate_cache_control(route, false, srv->cfg.auth_all);
+    bool cacheable = strcmp(cache, "no-store") != 0;
+
+    ex->gzip_ok = strcmp(route->pattern, "/v1/export") != 0 &&
+                  negotiate_accepts_gzip(request_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    if (cacheable && db_store_version(req->db, &version) == DB_OK) {
+        etag_format(etag, sizeof etag, version, ex->target, ex->gzip_ok);
+        const char *held = request_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        if (held != NULL && etag_list_matches(held, etag)) {
+            rep->status = 304;
+            reply_header(rep, "ETag", etag);
+            reply_header(rep, "Cache-Control", cache);
+            reply_header(rep, "Vary", "Accept-Encoding");
+            return;
+        }
+    }
+    rep->fields = query_get(query, "fields");
+    route->handler(req, rep);
+    if (rep->status == 200 && etag[0] != '\0')
+        reply_header(rep, "ETag", etag);
+    reply_header(rep, "Cache-Control", rep->status == 200 ? cache : "no-store");
+    reply_header(rep, "Vary", "Accept-Encoding");
+    if (rep->next_cursor != NULL) {
+        char *link = negotiate_next_link(ex->target, rep->next_cursor);
+        if (link != NULL)
+            reply_header(rep, "Link", link);
+        free(link);
+    }
+}
+
 /* Runs the routed request's handler; fills rep. */
 static void dispatch(struct server *srv, struct MHD_Connection *connection, struct exchange *ex,
                      struct reply *rep)
@@ -186,6 +254,10 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
     const char *raw_path = ex->raw_path;
     size_t path_len = strlen(raw_path);
 
+    if (strcmp(ex->method, "OPTIONS") == 0 && ex->routed == ROUTE_BAD_METHOD) {
+        preflight(ex, rep);
+        goto done;
+    }
     if (ex->routed != ROUTE_FOUND) {
         routing_problem(ex, rep);
         goto done;
@@ -231,6 +303,7 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
     };
     if (match.route->flags & ROUTE_NO_DB) {
         match.route->handler(&req, rep);
+        reply_header(rep, "Cache-Control", "no-store");
         goto done;
     }
     req.db = store_reader(srv->store);
@@ -243,6 +316,7 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
      * kept open across the commit would pin the WAL so it never restarts. */
     if (ex->is_write) {
         match.route->handler(&req, rep);
+        reply_header(rep, "Cache-Control", "no-store");
         goto done;
     }
     if (db_snapshot_begin(req.db) != DB_OK) {
@@ -250,7 +324,7 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
         reply_problem(rep, 503, NULL, "the database is busy; retry shortly");
         goto done;
     }
-    match.route->handler(&req, rep);
+    answer_read(srv, ex, &req, rep, &query);
     db_snapshot_end(req.db);
 done:
     query_free(&query);
@@ -307,7 +381,8 @@ static bool start_request(struct server *srv, struct MHD_Connection *connection,
     ex->routed = router_match(routes, route_count, ex->method, ex->raw_path, &ex->match);
     const struct route *route = ex->routed == ROUTE_FOUND ? ex->match.route : NULL;
     /* GET and HEAD read; every other method changes something. */
-    ex->is_write = strcmp(ex->method, "GET") != 0 && strcmp(ex->method, "HEAD") != 0;
+    ex->is_write = strcmp(ex->method, "GET") != 0 && strcmp(ex->method, "HEAD") != 0 &&
+                   strcmp(ex->method, "OPTIONS") != 0;
     bool spool = route != NULL && (route->flags & ROUTE_NDJSON_UPLOAD);
     /* Only a routed write has a body worth reading; any other body is
      * refused rather than buffered. */
