@@ -2,6 +2,7 @@
 
 #include "db/conn.h"
 #include "db/listing.h"
+#include "db/search.h"
 #include "db/summaries.h"
 
 enum db_status db_article_list(struct db *db, const struct article_filter *filter,
@@ -9,11 +10,14 @@ enum db_status db_article_list(struct db *db, const struct article_filter *filte
                                struct keyset *next)
 {
     struct sql_buf sql = {0};
+    char match[SEARCH_MATCH_MAX];
     /* An entity filter walks the entity's mentions, which carry the article
      * date, so the page is one index range; otherwise the article indexes
      * serve the order directly. `o` names the table the order comes from. */
     const char *order_date = "a.published_at", *order_id = "a.id";
 
+    if (filter->q != NULL && db_search_compile(filter->q, match, sizeof match, NULL, 0) != DB_OK)
+        return DB_INVALID;
     sql_add(&sql, "SELECT " ARTICLE_SUMMARY_COLUMNS ", %s, %s FROM ",
             filter->entity_id ? "m.published_at" : "a.published_at",
             filter->entity_id ? "m.article_id" : "a.id");
@@ -29,6 +33,10 @@ enum db_status db_article_list(struct db *db, const struct article_filter *filte
                       " WHERE agreement_id = :agreement)");
     if (filter->source != NULL)
         sql_add(&sql, " AND a.source = :source");
+    /* Matching keeps the list's own order and keyset: the index only says
+     * which articles are in it. */
+    if (filter->q != NULL)
+        sql_add(&sql, " AND a.id %s", db_search_filter_sql(KIND_ARTICLE));
     if (filter->since != NULL)
         sql_add(&sql, " AND %s >= :since", order_date);
     /* Dates may carry a time; "until a day" means before the next day. */
@@ -48,9 +56,12 @@ enum db_status db_article_list(struct db *db, const struct article_filter *filte
     bind_named_int(st, ":agreement", filter->agreement_id);
     bind_named_text(st, ":since", filter->since);
     bind_named_text(st, ":until", filter->until);
+    if (filter->q != NULL)
+        bind_named_text(st, ":q", match);
     bind_page(st, after, limit);
-    return listing_page(db, st, limit, summary_article, ARTICLE_SUMMARY_NCOLS,
-                        ARTICLE_SUMMARY_NCOLS + 1, items, next);
+    enum db_status rc = listing_page(db, st, limit, summary_article, ARTICLE_SUMMARY_NCOLS,
+                                     ARTICLE_SUMMARY_NCOLS + 1, items, next);
+    return filter->q != NULL ? db_search_status(db, rc) : rc;
 }
 
 static json_t *article_entity_row(sqlite3_stmt *st)

@@ -9,11 +9,12 @@ struct article_filter {
     int64_t agreement_id; /* articles reporting this agreement, or 0 */
     const char *since;    /* YYYY-MM-DD: published on or after, or NULL */
     const char *until;    /* YYYY-MM-DD: published on or before, or NULL */
+    const char *q;        /* a search query (db/search.h) the article must match, or NULL */
 };
 
 /* A page of article summaries, newest first, after `after` (may be NULL).
  * *items is a new array (caller owns); *next is the position of the next
- * page, next->set false at the end. */
+ * page, next->set false at the end. A malformed filter->q is DB_INVALID. */
 enum db_status db_article_list(struct db *db, const struct article_filter *filter,
                                const struct keyset *after, int limit, json_t **items,
                                struct keyset *next);

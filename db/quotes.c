@@ -4,6 +4,7 @@
 
 #include "db/conn.h"
 #include "db/listing.h"
+#include "db/search.h"
 
 #define QUOTE_COLUMNS                                                                              \
     "q.id, q.slug, q.text, s.id, s.slug, s.name, s.type, a.id, a.slug, a.title, a.published_at,"   \
@@ -29,13 +30,19 @@ enum db_status db_quote_list(struct db *db, const struct quote_filter *filter,
                              struct keyset *next)
 {
     struct sql_buf sql = {0};
+    char match[SEARCH_MATCH_MAX];
 
+    if (filter->q != NULL && db_search_compile(filter->q, match, sizeof match, NULL, 0) != DB_OK)
+        return DB_INVALID;
     /* q.id doubles as the key column: the order is by id alone. */
     sql_add(&sql, "SELECT " QUOTE_COLUMNS ", q.id" QUOTE_FROM " WHERE 1");
     if (filter->speaker_id)
         sql_add(&sql, " AND q.speaker_id = :speaker");
     if (filter->article_id)
         sql_add(&sql, " AND q.article_id = :article");
+    /* Matching keeps the list's own order and keyset. */
+    if (filter->q != NULL)
+        sql_add(&sql, " AND q.id %s", db_search_filter_sql(KIND_QUOTE));
     /* Always a range, from the top when there is no cursor: the walk
      * down the primary key is then a search, never a table scan. */
     sql_add(&sql, " AND q.id < :after_id");
@@ -48,10 +55,14 @@ enum db_status db_quote_list(struct db *db, const struct quote_filter *filter,
         return DB_ERR;
     bind_named_int(st, ":speaker", filter->speaker_id);
     bind_named_int(st, ":article", filter->article_id);
+    if (filter->q != NULL)
+        bind_named_text(st, ":q", match);
     bind_page(st, after, limit);
     if (after == NULL || !after->set)
         bind_named_int(st, ":after_id", INT64_MAX);
-    return listing_page(db, st, limit, quote_row, QUOTE_NCOLS, QUOTE_NCOLS, items, next);
+    enum db_status rc =
+        listing_page(db, st, limit, quote_row, QUOTE_NCOLS, QUOTE_NCOLS, items, next);
+    return filter->q != NULL ? db_search_status(db, rc) : rc;
 }
 
 enum db_status db_quote_get(struct db *db, int64_t id, json_t **out)

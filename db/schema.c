@@ -187,6 +187,108 @@ static const char *const migrations[] = {
     "CREATE TRIGGER agreements_versioned AFTER INSERT ON agreements BEGIN"
     "  UPDATE agreements SET version = (SELECT version FROM store_meta) WHERE id = NEW.id;"
     " END;",
+
+    /* 4: full-text search (db/search.c). The indexes are kept by triggers,
+     * not by the writers, so every way of writing (API, import, dataset
+     * load, merge, cascading deletes) keeps them in step by construction.
+     * unicode61 with remove_diacritics 2 folds case and accents, so
+     * "serdyukov" finds "Sérdyukov".
+     *
+     * Articles and quotes are external-content tables over their own rows
+     * (rowid = the record's id): bodies reach 512 KiB, and a second copy
+     * inside the index would double the store. snippet() reads the text
+     * back from the record. External content needs the exact old text to
+     * delete a row's terms; the triggers have it in OLD.
+     *
+     * Entities are indexed with their aliases, which live in another
+     * table, so their document is assembled, and an external-content
+     * delete would have to rebuild the old alias list exactly. These
+     * documents are a few hundred bytes, so entity_fts keeps its own copy
+     * instead (a plain FTS5 table, rowid = entity id): any trigger can then
+     * rewrite the row from the current state, in any order of cascades.
+     *
+     * The WHEN clauses skip reindexing a body when a write only changed
+     * other columns (a PATCH of the source, a version bump). */
+    "CREATE VIRTUAL TABLE article_fts USING fts5 (title, summary, body,"
+    "  content = 'articles', content_rowid = 'id',"
+    "  tokenize = 'unicode61 remove_diacritics 2');"
+    "CREATE VIRTUAL TABLE quote_fts USING fts5 (text,"
+    "  content = 'quotes', content_rowid = 'id',"
+    "  tokenize = 'unicode61 remove_diacritics 2');"
+    "CREATE VIRTUAL TABLE entity_fts USING fts5 (name, aliases,"
+    "  tokenize = 'unicode61 remove_diacritics 2');"
+    "INSERT INTO article_fts (article_fts) VALUES ('rebuild');"
+    "INSERT INTO quote_fts (quote_fts) VALUES ('rebuild');"
+    "INSERT INTO entity_fts (rowid, name, aliases)"
+    "  SELECT e.id, e.name, (SELECT group_concat(alias, '; ') FROM (SELECT alias"
+    "    FROM entity_aliases WHERE entity_id = e.id ORDER BY position))"
+    "  FROM entities e;"
+
+    "CREATE TRIGGER articles_fts_added AFTER INSERT ON articles BEGIN"
+    "  INSERT INTO article_fts (rowid, title, summary, body)"
+    "   VALUES (NEW.id, NEW.title, NEW.summary, NEW.body);"
+    " END;"
+    "CREATE TRIGGER articles_fts_removed AFTER DELETE ON articles BEGIN"
+    "  INSERT INTO article_fts (article_fts, rowid, title, summary, body)"
+    "   VALUES ('delete', OLD.id, OLD.title, OLD.summary, OLD.body);"
+    " END;"
+    "CREATE TRIGGER articles_fts_changed AFTER UPDATE OF id, title, summary, body ON articles"
+    "  WHEN OLD.id IS NOT NEW.id OR OLD.title IS NOT NEW.title"
+    "    OR OLD.summary IS NOT NEW.summary OR OLD.body IS NOT NEW.body BEGIN"
+    "  INSERT INTO article_fts (article_fts, rowid, title, summary, body)"
+    "   VALUES ('delete', OLD.id, OLD.title, OLD.summary, OLD.body);"
+    "  INSERT INTO article_fts (rowid, title, summary, body)"
+    "   VALUES (NEW.id, NEW.title, NEW.summary, NEW.body);"
+    " END;"
+
+    "CREATE TRIGGER quotes_fts_added AFTER INSERT ON quotes BEGIN"
+    "  INSERT INTO quote_fts (rowid, text) VALUES (NEW.id, NEW.text);"
+    " END;"
+    "CREATE TRIGGER quotes_fts_removed AFTER DELETE ON quotes BEGIN"
+    "  INSERT INTO quote_fts (quote_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);"
+    " END;"
+    "CREATE TRIGGER quotes_fts_changed AFTER UPDATE OF id, text ON quotes"
+    "  WHEN OLD.id IS NOT NEW.id OR OLD.text IS NOT NEW.text BEGIN"
+    "  INSERT INTO quote_fts (quote_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);"
+    "  INSERT INTO quote_fts (rowid, text) VALUES (NEW.id, NEW.text);"
+    " END;"
+
+    "CREATE TRIGGER entities_fts_added AFTER INSERT ON entities BEGIN"
+    "  INSERT INTO entity_fts (rowid, name, aliases)"
+    "   VALUES (NEW.id, NEW.name, (SELECT group_concat(alias, '; ') FROM (SELECT alias"
+    "     FROM entity_aliases WHERE entity_id = NEW.id ORDER BY position)));"
+    " END;"
+    "CREATE TRIGGER entities_fts_removed AFTER DELETE ON entities BEGIN"
+    "  DELETE FROM entity_fts WHERE rowid = OLD.id;"
+    " END;"
+    "CREATE TRIGGER entities_fts_changed AFTER UPDATE OF id, name ON entities"
+    "  WHEN OLD.id IS NOT NEW.id OR OLD.name IS NOT NEW.name BEGIN"
+    "  DELETE FROM entity_fts WHERE rowid = OLD.id;"
+    "  INSERT INTO entity_fts (rowid, name, aliases)"
+    "   VALUES (NEW.id, NEW.name, (SELECT group_concat(alias, '; ') FROM (SELECT alias"
+    "     FROM entity_aliases WHERE entity_id = NEW.id ORDER BY position)));"
+    " END;"
+    /* An alias change rewrites its entity's row. When the entity itself is
+     * being deleted, its aliases go by cascade after the entity row, and
+     * these updates find no row to change. */
+    "CREATE TRIGGER entity_aliases_fts_added AFTER INSERT ON entity_aliases BEGIN"
+    "  UPDATE entity_fts SET aliases = (SELECT group_concat(alias, '; ') FROM (SELECT alias"
+    "    FROM entity_aliases WHERE entity_id = NEW.entity_id ORDER BY position))"
+    "   WHERE rowid = NEW.entity_id;"
+    " END;"
+    "CREATE TRIGGER entity_aliases_fts_removed AFTER DELETE ON entity_aliases BEGIN"
+    "  UPDATE entity_fts SET aliases = (SELECT group_concat(alias, '; ') FROM (SELECT alias"
+    "    FROM entity_aliases WHERE entity_id = OLD.entity_id ORDER BY position))"
+    "   WHERE rowid = OLD.entity_id;"
+    " END;"
+    "CREATE TRIGGER entity_aliases_fts_changed AFTER UPDATE ON entity_aliases BEGIN"
+    "  UPDATE entity_fts SET aliases = (SELECT group_concat(alias, '; ') FROM (SELECT alias"
+    "    FROM entity_aliases WHERE entity_id = OLD.entity_id ORDER BY position))"
+    "   WHERE rowid = OLD.entity_id;"
+    "  UPDATE entity_fts SET aliases = (SELECT group_concat(alias, '; ') FROM (SELECT alias"
+    "    FROM entity_aliases WHERE entity_id = NEW.entity_id ORDER BY position))"
+    "   WHERE rowid = NEW.entity_id;"
+    " END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -3,7 +3,7 @@
 #include "server/request.h"
 
 /* GET /v1/articles: newest first, filters source, entity, agreement,
- * since, until; keyset pages. */
+ * since, until and q (a search query, handlers/search.h); keyset pages. */
 int handle_article_list(const struct request *req, struct reply *rep);
 
 /* GET /v1/articles/{id}: one article by id or slug, with its entities,

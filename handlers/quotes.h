@@ -2,7 +2,8 @@
 #include "server/reply.h"
 #include "server/request.h"
 
-/* GET /v1/quotes: filters speaker, article. */
+/* GET /v1/quotes: filters speaker, article and q (a search query,
+ * handlers/search.h). */
 int handle_quote_list(const struct request *req, struct reply *rep);
 
 /* GET /v1/quotes/{id}. */

@@ -5,6 +5,8 @@
 #include "handlers/entities.h"
 #include "handlers/meta.h"
 #include "handlers/quotes.h"
+#include "handlers/relations.h"
+#include "handlers/search.h"
 #include "handlers/transfer.h"
 
 const struct route routes[] = {
@@ -20,16 +22,22 @@ const struct route routes[] = {
     {"DELETE", "/v1/entities/{id}", handle_entity_delete, 0},
     {"POST", "/v1/entities/{id}/aliases", handle_entity_add_aliases, 0},
     {"POST", "/v1/entities/{id}/merge", handle_entity_merge, 0},
+    {"GET", "/v1/entities/{id}/related", handle_entity_related, 0},
     {"GET", "/v1/agreements", handle_agreement_list, 0},
     {"POST", "/v1/agreements", handle_agreement_create, 0},
     {"GET", "/v1/agreements/{id}", handle_agreement_get, 0},
     {"PATCH", "/v1/agreements/{id}", handle_agreement_patch, 0},
     {"DELETE", "/v1/agreements/{id}", handle_agreement_delete, 0},
+    {"GET", "/v1/agreements/{id}/chain", handle_agreement_chain, 0},
     {"GET", "/v1/quotes", handle_quote_list, 0},
     {"POST", "/v1/quotes", handle_quote_create, 0},
     {"GET", "/v1/quotes/{id}", handle_quote_get, 0},
     {"PATCH", "/v1/quotes/{id}", handle_quote_patch, 0},
     {"DELETE", "/v1/quotes/{id}", handle_quote_delete, 0},
+    {"GET", "/v1/search", handle_search, 0},
+    {"GET", "/v1/graph", handle_graph, 0},
+    {"GET", "/v1/timeline", handle_timeline, 0},
+    {"GET", "/v1/stats", handle_stats, 0},
     {"POST", "/v1/import", handle_import, ROUTE_NDJSON_UPLOAD},
     {"GET", "/v1/export", handle_export, 0},
     {"GET", "/healthz", handle_healthz, ROUTE_PUBLIC | ROUTE_NO_DB},

@@ -55,7 +55,8 @@ struct http_result http_request(const struct test_server *ts, const char *method
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &head);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+    /* Generous: under sanitizers a big import takes several seconds. */
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
 
     CURLcode rc = curl_easy_perform(curl);
     cr_assert_eq(rc, CURLE_OK, "%s %s: %s", method, path, curl_easy_strerror(rc));

@@ -1,0 +1,540 @@
+#include "db/search.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/conn.h"
+#include "db/listing.h"
+#include "db/text.h"
+
+/* ---- the query syntax --------------------------------------------------- */
+
+struct term {
+    const char *text; /* the phrase inside its quotes, or the word without its '*' */
+    size_t len;
+    bool is_phrase;
+    bool is_prefix;
+    bool is_excluded;
+};
+
+static enum db_status refuse(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum db_status refuse(char *why, size_t whylen, const char *fmt, ...)
+{
+    if (why != NULL && whylen > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, whylen, fmt, ap);
+        va_end(ap);
+    }
+    return DB_INVALID;
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The code point at *p, which must be valid UTF-8 (the query was checked
+ * whole), moving *p past it. */
+static uint32_t next_code_point(const unsigned char **p)
+{
+    const unsigned char *s = *p;
+    if (s[0] < 0x80) {
+        *p = s + 1;
+        return s[0];
+    }
+    int extra = (s[0] & 0xE0) == 0xC0 ? 1 : (s[0] & 0xF0) == 0xE0 ? 2 : 3;
+    uint32_t cp = s[0] & (0x3Fu >> extra);
+    for (int i = 1; i <= extra; i++)
+        cp = (cp << 6) | (s[i] & 0x3Fu);
+    *p = s + extra + 1;
+    return cp;
+}
+
+/* Whether the tokenizer keeps `cp` as part of a word. unicode61 keeps
+ * letters and numbers; this is a cheap approximation of its separators (ASCII
+ * punctuation, Latin-1 signs, general punctuation, arrows, shapes, emoji).
+ * A character it misses only makes a term that finds nothing. */
+static bool is_word_code_point(uint32_t cp)
+{
+    static const struct {
+        uint32_t first, last;
+    } separators[] = {
+        {0x80, 0xA9},      {0xAB, 0xB1},     {0xB4, 0xB4},     {0xB6, 0xB8},
+        {0xBB, 0xBB},      {0xBF, 0xBF},     {0xD7, 0xD7},     {0xF7, 0xF7},
+        {0x2000, 0x206F},  {0x20A0, 0x20CF}, {0x2190, 0x23FF}, {0x2500, 0x27BF},
+        {0x2E00, 0x2E7F},  {0x3000, 0x3004}, {0x3008, 0x3020}, {0xFE30, 0xFE4F},
+        {0xFF01, 0xFF0F},  {0x1F000, 0x1FAFF},
+    };
+    if (cp < 0x80)
+        return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+    for (size_t i = 0; i < sizeof separators / sizeof separators[0]; i++)
+        if (cp >= separators[i].first && cp <= separators[i].last)
+            return false;
+    return true;
+}
+
+static bool has_word(const struct term *t)
+{
+    const unsigned char *p = (const unsigned char *)t->text, *end = p + t->len;
+    while (p < end)
+        if (is_word_code_point(next_code_point(&p)))
+            return true;
+    return false;
+}
+
+/* At most 40 bytes of the term for a message, cut between characters so the
+ * message stays valid UTF-8 (it goes into a JSON problem). */
+static void excerpt(const struct term *t, char out[48])
+{
+    size_t len = t->len;
+    if (len > 40) {
+        len = 40;
+        while (len > 0 && ((unsigned char)t->text[len] & 0xC0) == 0x80)
+            len--;
+    }
+    snprintf(out, 48, "%.*s%s", (int)len, t->text, len < t->len ? "\xe2\x80\xa6" : "");
+}
+
+static bool is_operator_word(const struct term *t)
+{
+    static const char *const operators[] = {"AND", "OR", "NOT", "NEAR", NULL};
+    for (const char *const *op = operators; *op != NULL; op++)
+        if (t->len == strlen(*op) && memcmp(t->text, *op, t->len) == 0)
+            return true;
+    return false;
+}
+
+/* Reads one term at *pos (not at a space or the end) and moves past it. */
+static enum db_status read_term(const char **pos, struct term *t, char *why, size_t whylen)
+{
+    const char *p = *pos;
+    char shown[48];
+
+    *t = (struct term){0};
+    if (*p == '-') {
+        t->is_excluded = true;
+        p++;
+        if (*p == '\0' || *p == '-' || is_space(*p))
+            return refuse(why, whylen,
+                          "a - must be followed by the word or \"phrase\" to leave out");
+    }
+    if (*p == '"') {
+        const char *close = strchr(p + 1, '"');
+        if (close == NULL)
+            return refuse(why, whylen, "has a \" without the \" that closes its phrase");
+        t->is_phrase = true;
+        t->text = p + 1;
+        t->len = (size_t)(close - t->text);
+        p = close + 1;
+        if (*p == '*') {
+            t->is_prefix = true;
+            p++;
+        }
+        if (*p != '\0' && !is_space(*p))
+            return refuse(why, whylen, "needs a space after the \" that closes a phrase");
+    } else {
+        t->text = p;
+        t->len = strcspn(p, " \t\r\n");
+        p += t->len;
+        if (t->text[t->len - 1] == '*') {
+            t->is_prefix = true;
+            t->len--;
+        }
+        if (t->len == 0)
+            return refuse(why, whylen, "a * must end a word, as in defen*");
+        excerpt(t, shown);
+        /* Outside quotes these would be FTS5 syntax (column filters, NEAR
+         * groups, initial-token and column-set markers). We quote every
+         * term anyway, so they could do no harm; refusing them tells the
+         * person that the feature they reached for does not exist here. */
+        for (size_t i = 0; i < t->len; i++) {
+            char c = t->text[i];
+            if (c == '"')
+                return refuse(why, whylen, "\"%s\": a \" may only open or close a phrase", shown);
+            if (strchr(":()^{}*+", c) != NULL)
+                return refuse(why, whylen,
+                              "\"%s\": '%c' is not part of the search syntax; put the word in"
+                              " quotes to search for it as written", shown, c);
+        }
+        if (is_operator_word(t))
+            return refuse(why, whylen,
+                          "\"%s\": operators are not supported (every word must match, -word"
+                          " leaves matches out); quote it to search for the word", shown);
+    }
+    if (!has_word(t)) {
+        excerpt(t, shown);
+        return refuse(why, whylen, "\"%s\" has no letters or digits to search for", shown);
+    }
+    *pos = p;
+    return DB_OK;
+}
+
+static bool append(char *out, size_t outlen, size_t *n, const char *text, size_t len)
+{
+    if (len >= outlen - *n)
+        return false;
+    memcpy(out + *n, text, len);
+    *n += len;
+    out[*n] = '\0';
+    return true;
+}
+
+/* A term as an FTS5 string: in double quotes, any quote inside doubled. */
+static bool append_term(char *out, size_t outlen, size_t *n, const struct term *t)
+{
+    bool ok = append(out, outlen, n, "\"", 1);
+    for (size_t i = 0; ok && i < t->len; i++)
+        ok = t->text[i] == '"' ? append(out, outlen, n, "\"\"", 2)
+                               : append(out, outlen, n, &t->text[i], 1);
+    ok = ok && append(out, outlen, n, "\"", 1);
+    return ok && (!t->is_prefix || append(out, outlen, n, "*", 1));
+}
+
+/* ("a" AND "b"*) NOT "c" NOT "d e": FTS5's NOT is binary, so the wanted
+ * terms are grouped first and each exclusion is taken off in turn. */
+static bool write_match(const struct term *terms, size_t count, char *out, size_t outlen)
+{
+    size_t n = 0;
+    bool ok = outlen > 0 && append(out, outlen, &n, "(", 1);
+    bool first = true;
+
+    for (size_t i = 0; ok && i < count; i++) {
+        if (terms[i].is_excluded)
+            continue;
+        ok = (first || append(out, outlen, &n, " AND ", 5)) &&
+             append_term(out, outlen, &n, &terms[i]);
+        first = false;
+    }
+    ok = ok && append(out, outlen, &n, ")", 1);
+    for (size_t i = 0; ok && i < count; i++)
+        if (terms[i].is_excluded)
+            ok = append(out, outlen, &n, " NOT ", 5) && append_term(out, outlen, &n, &terms[i]);
+    return ok;
+}
+
+enum db_status db_search_compile(const char *query, char *match, size_t matchlen, char *why,
+                                 size_t whylen)
+{
+    struct term terms[SEARCH_QUERY_MAX_TERMS];
+    size_t count = 0, wanted = 0;
+    size_t len = query != NULL ? strlen(query) : 0;
+
+    if (len > SEARCH_QUERY_MAX_BYTES)
+        return refuse(why, whylen, "must be at most %d bytes", SEARCH_QUERY_MAX_BYTES);
+    if (query == NULL || !text_is_clean_utf8(query, len))
+        return refuse(why, whylen, "must be UTF-8 text without control characters");
+    for (const char *p = query;;) {
+        while (is_space(*p))
+            p++;
+        if (*p == '\0')
+            break;
+        if (count == SEARCH_QUERY_MAX_TERMS)
+            return refuse(why, whylen, "must have at most %d words and phrases",
+                          SEARCH_QUERY_MAX_TERMS);
+        enum db_status rc = read_term(&p, &terms[count], why, whylen);
+        if (rc != DB_OK)
+            return rc;
+        wanted += !terms[count].is_excluded;
+        count++;
+    }
+    if (count == 0)
+        return refuse(why, whylen, "must hold a word to search for");
+    if (wanted == 0)
+        return refuse(why, whylen, "needs a word to find; -word only leaves matches out");
+    if (!write_match(terms, count, match, matchlen))
+        return refuse(why, whylen, "is too long");
+    return DB_OK;
+}
+
+/* ---- the indexes ---------------------------------------------------------- */
+
+/* snippet() marks matches with \x01 and \x02, which stored text never holds
+ * (the store refuses control characters), so snippet_html can escape the
+ * document's text and still find the marks. */
+#define SNIPPET(fts) "snippet(" fts ", -1, char(1), char(2), '\xe2\x80\xa6', 16)"
+
+struct search_source {
+    const char *type;
+    const char *fts;
+    /* bm25 with a weight per indexed column. Scores of different indexes
+     * are not strictly comparable; the weights put a title or a name (10)
+     * above a summary or an alias (3), above body text and quotes (1). */
+    const char *rank;
+    const char *hit_sql; /* slug, title, snippet of one hit: ?1 MATCH, ?2 id */
+    const char *path;
+};
+
+/* In type order: hits of equal rank are ordered by type, then id. */
+static const struct search_source sources[] = {
+    {"article", "article_fts", "bm25(article_fts, 10.0, 3.0, 1.0)",
+     "SELECT a.slug, a.title, " SNIPPET("article_fts")
+     " FROM article_fts JOIN articles a ON a.id = article_fts.rowid"
+     " WHERE article_fts MATCH ?1 AND article_fts.rowid = ?2",
+     "/v1/articles/"},
+    {"entity", "entity_fts", "bm25(entity_fts, 10.0, 3.0)",
+     "SELECT e.slug, e.name, " SNIPPET("entity_fts")
+     " FROM entity_fts JOIN entities e ON e.id = entity_fts.rowid"
+     " WHERE entity_fts MATCH ?1 AND entity_fts.rowid = ?2",
+     "/v1/entities/"},
+    {"quote", "quote_fts", "bm25(quote_fts, 1.0)",
+     "SELECT q.slug, CASE WHEN length(q.text) > 120 THEN substr(q.text, 1, 119) || '\xe2\x80\xa6'"
+     " ELSE q.text END, " SNIPPET("quote_fts")
+     " FROM quote_fts JOIN quotes q ON q.id = quote_fts.rowid"
+     " WHERE quote_fts MATCH ?1 AND quote_fts.rowid = ?2",
+     "/v1/quotes/"},
+};
+#define SOURCE_COUNT (sizeof sources / sizeof sources[0])
+
+static const struct search_source *source_named(const char *type)
+{
+    for (size_t i = 0; type != NULL && i < SOURCE_COUNT; i++)
+        if (strcmp(sources[i].type, type) == 0)
+            return &sources[i];
+    return NULL;
+}
+
+const char *db_search_filter_sql(enum db_kind kind)
+{
+    switch (kind) {
+    case KIND_ARTICLE: return "IN (SELECT rowid FROM article_fts WHERE article_fts MATCH :q)";
+    case KIND_QUOTE: return "IN (SELECT rowid FROM quote_fts WHERE quote_fts MATCH :q)";
+    default: return NULL;
+    }
+}
+
+/* Errors FTS5 raises about a query rather than about the database. */
+static bool is_query_error(struct db *db)
+{
+    static const char *const prefixes[] = {"fts5:", "no such column:", "unknown special query:",
+                                           NULL};
+    const char *message = sqlite3_errmsg(db->handle);
+    for (const char *const *p = prefixes; *p != NULL; p++)
+        if (strncmp(message, *p, strlen(*p)) == 0)
+            return true;
+    return false;
+}
+
+enum db_status db_search_status(struct db *db, enum db_status status)
+{
+    return status == DB_ERR && is_query_error(db) ? DB_INVALID : status;
+}
+
+static enum db_status step_failure(struct db *db, int step)
+{
+    /* A query the index refuses is the client's, not worth a log line. */
+    if ((step & 0xff) == SQLITE_ERROR && is_query_error(db))
+        return DB_INVALID;
+    return conn_status(db, step);
+}
+
+/* ---- hits --------------------------------------------------------------- */
+
+/* The snippet as HTML: the text escaped, the marks turned into <mark> tags,
+ * every one closed. NULL on allocation failure. */
+static json_t *snippet_html(const char *text)
+{
+    char *html = NULL;
+    json_t *out = NULL;
+    size_t n = 0;
+    bool is_open = false;
+
+    if (text == NULL)
+        return json_string("");
+    /* "</mark>" is the longest replacement of one byte. */
+    html = malloc(strlen(text) * 7 + 8);
+    if (html == NULL)
+        goto done;
+    for (const char *p = text; *p != '\0'; p++) {
+        const char *with = NULL;
+        switch (*p) {
+        case '\x01': with = is_open ? "" : "<mark>"; is_open = true; break;
+        case '\x02': with = is_open ? "</mark>" : ""; is_open = false; break;
+        case '<': with = "&lt;"; break;
+        case '>': with = "&gt;"; break;
+        case '&': with = "&amp;"; break;
+        case '"': with = "&quot;"; break;
+        default: html[n++] = *p; continue;
+        }
+        size_t len = strlen(with);
+        memcpy(html + n, with, len);
+        n += len;
+    }
+    if (is_open) {
+        memcpy(html + n, "</mark>", 7);
+        n += 7;
+    }
+    out = json_stringn(html, n);
+done:
+    free(html);
+    return out;
+}
+
+struct hit {
+    const struct search_source *source;
+    int64_t id;
+    double rank;
+};
+
+/* One hit as JSON, read with its snippet. DB_NOT_FOUND if the record went
+ * away since the ranking (possible only outside a snapshot). */
+static enum db_status hit_json(struct db *db, const char *match, const struct hit *hit,
+                               json_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *item = NULL;
+    char link[256];
+    enum db_status rc = DB_ERR;
+
+    st = conn_stmt(db, hit->source->hit_sql);
+    if (st == NULL)
+        goto done;
+    conn_bind_text(st, 1, match);
+    sqlite3_bind_int64(st, 2, hit->id);
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        rc = step == SQLITE_DONE ? DB_NOT_FOUND : step_failure(db, step);
+        goto done;
+    }
+    /* Slugs are [a-z0-9-]: safe in a path as they are. */
+    const char *slug = conn_col_text(st, 0);
+    snprintf(link, sizeof link, "%s%s", hit->source->path, slug != NULL ? slug : "");
+    item = json_pack("{s:s, s:I, s:o, s:o, s:o, s:s}", "type", hit->source->type,
+                     "id", (json_int_t)hit->id, "slug", conn_col_string(st, 0),
+                     "title", conn_col_string(st, 1),
+                     "snippet", snippet_html(conn_col_text(st, 2)), "link", link);
+    if (item == NULL)
+        goto done;
+    *out = item;
+    rc = DB_OK;
+done:
+    conn_done(st);
+    return rc;
+}
+
+/* A key is "<rank>,<type>": the rank with 17 significant digits, which
+ * reads back as the same double, so a page starts exactly after the last
+ * hit of the one before, ties included. */
+static bool parse_key(const char *key, double *rank, const struct search_source **source)
+{
+    char *end = NULL;
+    double value = strtod(key, &end);
+    if (end == key || *end != ',' || !isfinite(value))
+        return false;
+    *source = source_named(end + 1);
+    *rank = value;
+    return *source != NULL;
+}
+
+bool db_search_is_key(const char *key)
+{
+    double rank;
+    const struct search_source *source;
+    return parse_key(key, &rank, &source);
+}
+
+enum db_status db_search(struct db *db, const char *query, const char *type,
+                         const struct keyset *after, int limit, json_t **items,
+                         struct keyset *next)
+{
+    struct sql_buf sql = {0};
+    char match[SEARCH_MATCH_MAX];
+    struct hit *hits = NULL;
+    json_t *list = NULL;
+    sqlite3_stmt *st = NULL;
+    const struct search_source *after_source = NULL;
+    double after_rank = 0;
+    size_t count = 0, branches = 0;
+    enum db_status rc = DB_INVALID;
+
+    next->set = false;
+    if (limit < 1 || db_search_compile(query, match, sizeof match, NULL, 0) != DB_OK)
+        goto done;
+    if (type != NULL && source_named(type) == NULL)
+        goto done;
+    if (after != NULL && after->set && !parse_key(after->key, &after_rank, &after_source))
+        goto done;
+
+    /* Ranking needs every match's score, but only a page of snippets: the
+     * first query ranks ids alone (bm25 reads only the index), and each hit
+     * of the page then reads its record and snippet by rowid. */
+    sql_add(&sql, "SELECT type, id, rank FROM (");
+    for (size_t i = 0; i < SOURCE_COUNT; i++) {
+        if (type != NULL && strcmp(type, sources[i].type) != 0)
+            continue;
+        sql_add(&sql, "%sSELECT '%s' AS type, rowid AS id, %s AS rank FROM %s WHERE %s MATCH :q",
+                branches++ ? " UNION ALL " : "", sources[i].type, sources[i].rank, sources[i].fts,
+                sources[i].fts);
+    }
+    sql_add(&sql, ")");
+    if (after_source != NULL)
+        sql_add(&sql, " WHERE (rank, type, id) > (:after_rank, :after_type, :after_id)");
+    sql_add(&sql, " ORDER BY rank, type, id LIMIT :limit");
+    rc = DB_ERR;
+    if (sql.overflow)
+        goto done;
+
+    hits = calloc((size_t)limit + 1, sizeof *hits);
+    list = json_array();
+    if (hits == NULL || list == NULL)
+        goto done;
+    st = conn_list_stmt(db, sql.text);
+    if (st == NULL)
+        goto done;
+    bind_named_text(st, ":q", match);
+    if (after_source != NULL) {
+        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":after_rank"), after_rank);
+        bind_named_text(st, ":after_type", after_source->type);
+        bind_named_int(st, ":after_id", after->id);
+    }
+    bind_named_int(st, ":limit", (int64_t)limit + 1);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && count <= (size_t)limit) {
+        hits[count].source = source_named(conn_col_text(st, 0));
+        hits[count].id = sqlite3_column_int64(st, 1);
+        hits[count].rank = sqlite3_column_double(st, 2);
+        if (hits[count].source == NULL)
+            goto done;
+        count++;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = step_failure(db, step);
+        goto done;
+    }
+    conn_done(st);
+    st = NULL;
+
+    for (size_t i = 0; i < count && i < (size_t)limit; i++) {
+        json_t *item = NULL;
+        enum db_status hit_rc = hit_json(db, match, &hits[i], &item);
+        if (hit_rc == DB_NOT_FOUND)
+            continue; /* deleted since the ranking: leave it out */
+        if (hit_rc != DB_OK) {
+            rc = hit_rc;
+            goto done;
+        }
+        if (json_array_append_new(list, item) != 0)
+            goto done;
+    }
+    /* The extra row only says that a next page exists. */
+    if (count > (size_t)limit) {
+        const struct hit *last = &hits[limit - 1];
+        next->set = true;
+        next->id = last->id;
+        snprintf(next->key, sizeof next->key, "%.17g,%s", last->rank, last->source->type);
+    }
+    *items = list;
+    list = NULL;
+    rc = DB_OK;
+done:
+    conn_done(st);
+    json_decref(list);
+    free(hits);
+    return rc;
+}

@@ -1,0 +1,972 @@
+/* Full-text search: GET /v1/search and q= on /v1/articles and /v1/quotes
+ * over HTTP against a real server, the index kept in step by every way of
+ * writing, and (suite search_store) the query compiler, the migration and
+ * the query plans on a store file of the test's own. */
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* SQLite directly, for two things the store interface rightly does not
+ * offer: FTS5's own integrity check of an index against its records, and
+ * turning a store back into the version-3 file an older wirebase left. */
+#include <sqlite3.h>
+
+#include "db/articles.h"
+#include "db/quotes.h"
+#include "db/search.h"
+#include "server/cursor.h"
+#include "server/sample.h"
+#include "support/http.h"
+#include "support/test_server.h"
+
+static struct test_server *ts;
+
+static void start(void)
+{
+    ts = test_server_start();
+}
+
+static void stop(void)
+{
+    test_server_stop(ts);
+}
+
+TestSuite(search, .init = start, .fini = stop, .timeout = 60);
+
+#define SEED "us-russian-defense-chiefs-promote-deeper-ties"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+/* Percent-encodes everything but unreserved characters, so a query string
+ * carries the test's text exactly. */
+static void url_encode(const char *in, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+        cr_assert_lt(n + 4, outlen, "url_encode: output too small");
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p) != NULL) {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
+    }
+    out[n] = '\0';
+}
+
+/* GET `base`?q=<query encoded><extra>, which must answer 200; the body
+ * (caller frees). extra is "" or "&name=value...". */
+static json_t *get_q(const char *base, const char *query, const char *extra)
+{
+    char encoded[4096], path[4300];
+    url_encode(query, encoded, sizeof encoded);
+    snprintf(path, sizeof path, "%s?q=%s%s", base, encoded, extra);
+    struct http_result res = http_get(ts, path);
+    cr_assert_eq(res.status, 200, "GET %s: %ld %s", path, res.status, res.body);
+    json_t *body = json_incref(res.json);
+    http_result_free(&res);
+    return body;
+}
+
+static json_t *search(const char *query)
+{
+    return get_q("/v1/search", query, "");
+}
+
+/* The hit of `type` with `slug` in a page (borrowed), or NULL. */
+static json_t *find_hit(const json_t *page, const char *type, const char *slug)
+{
+    size_t i;
+    json_t *hit;
+    json_array_foreach(json_object_get(page, "data"), i, hit)
+        if (strcmp(str(hit, "slug"), slug) == 0 &&
+            (type == NULL || strcmp(str(hit, "type"), type) == 0))
+            return hit;
+    return NULL;
+}
+
+/* Whether a search for `query` finds the record of `type` with `slug`. */
+static bool finds(const char *query, const char *type, const char *slug)
+{
+    char extra[64];
+    snprintf(extra, sizeof extra, "&type=%s&limit=100", type);
+    json_t *page = get_q("/v1/search", query, extra);
+    bool found = find_hit(page, type, slug) != NULL;
+    json_decref(page);
+    return found;
+}
+
+/* A write with the admin key that must answer `status`; the body (caller
+ * frees). */
+static json_t *write_ok(const char *method, const char *path, const char *json, long status)
+{
+    struct http_result res = http_write(ts, method, path, json, NULL);
+    cr_assert_eq(res.status, status, "%s %s %s: expected %ld, got %ld: %s", method, path,
+                 json ? json : "", status, res.status, res.body);
+    json_t *body = json_incref(res.json);
+    http_result_free(&res);
+    return body;
+}
+
+/* Posts an article; its slug into slug_out. */
+static void post_article(const char *title, const char *body, char *slug_out, size_t len)
+{
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "title", title, "body", body, "source",
+                            "Search wire", "published_at", "2011-03-01");
+    char *text = json_dumps(rec, 0);
+    json_t *article = write_ok("POST", "/v1/articles", text, 201);
+    snprintf(slug_out, len, "%s", str(article, "slug"));
+    json_decref(article);
+    free(text);
+    json_decref(rec);
+}
+
+static void post_quote(const char *article, const char *speaker, const char *text,
+                       char *slug_out, size_t len)
+{
+    json_t *rec =
+        json_pack("{s:s, s:s, s:s}", "article", article, "speaker", speaker, "text", text);
+    char *body = json_dumps(rec, 0);
+    json_t *quote = write_ok("POST", "/v1/quotes", body, 201);
+    snprintf(slug_out, len, "%s", str(quote, "slug"));
+    json_decref(quote);
+    free(body);
+    json_decref(rec);
+}
+
+/* The search that must be refused: 400 naming q, never a 500. `raw` goes
+ * into the URL as written (so %00 and %FF arrive as such). */
+static void assert_refused(const char *base, const char *raw)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s?q=%s", base, raw);
+    struct http_result res = http_get(ts, path);
+    cr_assert_eq(res.status, 400, "GET %s: expected 400, got %ld: %s", path, res.status, res.body);
+    http_assert_problem(&res, 400, "q");
+    http_result_free(&res);
+}
+
+/* Runs FTS5's integrity check on every index of the server's store; with
+ * rank 1 it also compares the external-content indexes with the records,
+ * so a trigger that deleted the wrong text would fail here. */
+static void assert_index_intact(const struct test_server *server)
+{
+    static const char *const checks[] = {
+        "INSERT INTO article_fts (article_fts, rank) VALUES ('integrity-check', 1)",
+        "INSERT INTO quote_fts (quote_fts, rank) VALUES ('integrity-check', 1)",
+        "INSERT INTO entity_fts (entity_fts) VALUES ('integrity-check')",
+    };
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open(server->db_path, &raw), SQLITE_OK);
+    sqlite3_busy_timeout(raw, 5000);
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+        cr_assert_eq(sqlite3_exec(raw, checks[i], NULL, NULL, NULL), SQLITE_OK, "%s: %s",
+                     checks[i], sqlite3_errmsg(raw));
+    cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
+}
+
+/* ---- finding, ranking, snippets ---------------------------------------- */
+
+Test(search, a_search_for_memorandum_finds_the_seed_article_with_a_marked_snippet_and_its_link)
+{
+    json_t *page = search("memorandum");
+    json_t *hit = find_hit(page, "article", SEED);
+    cr_assert_not_null(hit, "no seed article in %s", json_dumps(page, 0));
+    cr_assert_str_eq(str(hit, "type"), "article");
+    cr_assert_str_eq(str(hit, "title"), "US, Russian defense chiefs promote deeper ties");
+    cr_assert_str_eq(str(hit, "link"), "/v1/articles/" SEED);
+    cr_assert(json_is_integer(json_object_get(hit, "id")));
+    cr_assert(strcasestr(str(hit, "snippet"), "<mark>memorandum</mark>") != NULL, "snippet: %s",
+              str(hit, "snippet"));
+    cr_assert(json_is_null(json_object_get(page, "next_cursor")));
+    json_decref(page);
+
+    /* Case does not matter, and the link leads to the article. */
+    page = search("MEMORANDUM");
+    cr_assert_not_null(find_hit(page, "article", SEED));
+    json_decref(page);
+    struct http_result res = http_get(ts, "/v1/articles/" SEED);
+    cr_assert_eq(res.status, 200);
+    http_result_free(&res);
+}
+
+Test(search, every_hit_has_type_id_slug_title_snippet_and_link)
+{
+    json_t *page = search("serdyukov");
+    size_t i;
+    json_t *hit;
+    bool types[3] = {false, false, false};
+    cr_assert_gt(json_array_size(json_object_get(page, "data")), 2);
+    json_array_foreach(json_object_get(page, "data"), i, hit) {
+        const char *type = str(hit, "type");
+        char link[300];
+        cr_assert_not_null(type);
+        cr_assert(json_is_integer(json_object_get(hit, "id")));
+        cr_assert_not_null(str(hit, "title"));
+        cr_assert(strstr(str(hit, "snippet"), "<mark>") != NULL, "%s", str(hit, "snippet"));
+        const char *collection = strcmp(type, "entity") == 0  ? "entities"
+                                 : strcmp(type, "quote") == 0 ? "quotes"
+                                                              : "articles";
+        snprintf(link, sizeof link, "/v1/%s/%s", collection, str(hit, "slug"));
+        cr_assert_str_eq(str(hit, "link"), link);
+        types[0] |= strcmp(type, "article") == 0;
+        types[1] |= strcmp(type, "entity") == 0;
+        types[2] |= strcmp(type, "quote") == 0;
+    }
+    cr_assert(types[0] && types[1], "articles and entities both match serdyukov");
+    json_decref(page);
+}
+
+Test(search, the_type_filter_keeps_only_hits_of_that_type)
+{
+    static const char *const types[] = {"article", "quote", "entity"};
+    for (size_t t = 0; t < 3; t++) {
+        char extra[32];
+        snprintf(extra, sizeof extra, "&type=%s", types[t]);
+        json_t *page = get_q("/v1/search", "defense", extra);
+        size_t i;
+        json_t *hit;
+        cr_assert_gt(json_array_size(json_object_get(page, "data")), 0, "no %s hit", types[t]);
+        json_array_foreach(json_object_get(page, "data"), i, hit)
+            cr_assert_str_eq(str(hit, "type"), types[t]);
+        json_decref(page);
+    }
+    cr_assert(finds("serdyukov", "entity", "anatoly-serdyukov"));
+    cr_assert_not(finds("serdyukov", "article", "anatoly-serdyukov"));
+
+    struct http_result res = http_get(ts, "/v1/search?q=defense&type=agreement");
+    http_assert_problem(&res, 400, "type");
+    http_result_free(&res);
+}
+
+Test(search, a_word_in_the_title_ranks_above_the_same_word_only_in_the_body)
+{
+    char in_body[200], in_title[200];
+    /* The body article comes first, so a lower id cannot explain the order. */
+    post_article("Harbour talks resume",
+                 "Delegates met again. The zeppelin question came up once, late in the day.",
+                 in_body, sizeof in_body);
+    post_article("Zeppelin plan approved", "Delegates met again and approved the plan.", in_title,
+                 sizeof in_title);
+    json_t *page = search("zeppelin");
+    json_t *data = json_object_get(page, "data");
+    cr_assert_eq(json_array_size(data), 2, "%s", json_dumps(page, 0));
+    cr_assert_str_eq(str(json_array_get(data, 0), "slug"), in_title);
+    cr_assert_str_eq(str(json_array_get(data, 1), "slug"), in_body);
+    cr_assert_str_eq(str(json_array_get(data, 0), "snippet"),
+                     "<mark>Zeppelin</mark> plan approved");
+    json_decref(page);
+}
+
+Test(search, an_exact_phrase_matches_only_its_words_in_that_order)
+{
+    char ordered[200], reversed[200];
+    post_article("Harbour notes one", "A blue whale surfaced near the pier.", ordered,
+                 sizeof ordered);
+    post_article("Harbour notes two", "The whale was not blue, said the pilot.", reversed,
+                 sizeof reversed);
+    cr_assert(finds("\"blue whale\"", "article", ordered));
+    cr_assert_not(finds("\"blue whale\"", "article", reversed));
+    /* Without quotes, both words anywhere. */
+    cr_assert(finds("blue whale", "article", ordered));
+    cr_assert(finds("blue whale", "article", reversed));
+    json_t *page = search("\"blue whale\"");
+    cr_assert(strstr(str(find_hit(page, "article", ordered), "snippet"),
+                     "<mark>blue whale</mark>") != NULL);
+    json_decref(page);
+}
+
+Test(search, a_trailing_star_matches_words_that_start_with_the_prefix)
+{
+    char slug[200];
+    post_article("Harbour notes", "The quarantine of the harbour ended on Monday.", slug,
+                 sizeof slug);
+    cr_assert(finds("quarant*", "article", slug));
+    cr_assert(finds("\"harbour end\"*", "article", slug), "a phrase ending in a prefix");
+    cr_assert_not(finds("quarant", "article", slug), "without the star the word is whole");
+    cr_assert_not(finds("quaranx*", "article", slug));
+}
+
+Test(search, a_minus_leaves_out_matches_holding_the_word_or_phrase)
+{
+    char ships[200], planes[200];
+    post_article("Harbour log one", "Convoy of ships left the harbour at dawn.", ships,
+                 sizeof ships);
+    post_article("Harbour log two", "Convoy of planes left the airfield at dawn.", planes,
+                 sizeof planes);
+    cr_assert(finds("convoy -ships", "article", planes));
+    cr_assert_not(finds("convoy -ships", "article", ships));
+    cr_assert_not(finds("convoy -\"the harbour\"", "article", ships));
+    cr_assert(finds("convoy -\"the harbour\"", "article", planes));
+    /* Leaving out a word no match holds leaves every match. */
+    cr_assert(finds("convoy -submarines", "article", ships));
+    cr_assert(finds("convoy -submarines", "article", planes));
+}
+
+Test(search, accents_and_case_do_not_matter_either_way)
+{
+    char slug[200];
+    post_article("Sérdyukov meets Åsa Öberg in Brüssel", "Talks on the café terrace.", slug,
+                 sizeof slug);
+    cr_assert(finds("serdyukov", "article", slug));
+    cr_assert(finds("asa oberg brussel", "article", slug));
+    cr_assert(finds("CAFE", "article", slug));
+    /* An accented query finds the plain spelling too. */
+    cr_assert(finds("sérdyukov", "article", SEED));
+    cr_assert(finds("Sérdyukov", "entity", "anatoly-serdyukov"));
+}
+
+Test(search, html_in_a_record_comes_back_escaped_and_only_the_marks_are_tags)
+{
+    char slug[200];
+    post_article("Markup test",
+                 "<script>alert(1)</script> Rock & roll \"quoted\" <b>xylophone</b> > less",
+                 slug, sizeof slug);
+    json_t *page = search("xylophone");
+    json_t *hit = find_hit(page, "article", slug);
+    cr_assert_not_null(hit);
+    const char *snippet = str(hit, "snippet");
+    cr_assert(strstr(snippet, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL, "%s", snippet);
+    cr_assert(strstr(snippet, "Rock &amp; roll &quot;quoted&quot;") != NULL, "%s", snippet);
+    cr_assert(strstr(snippet, "&lt;b&gt;<mark>xylophone</mark>&lt;/b&gt; &gt; less") != NULL,
+              "%s", snippet);
+    /* With the marks taken out, no tag is left. */
+    char plain[1024];
+    size_t n = 0;
+    for (const char *p = snippet; *p != '\0' && n + 1 < sizeof plain;) {
+        if (strncmp(p, "<mark>", 6) == 0)
+            p += 6;
+        else if (strncmp(p, "</mark>", 7) == 0)
+            p += 7;
+        else
+            plain[n++] = *p++;
+    }
+    plain[n] = '\0';
+    cr_assert_null(strchr(plain, '<'), "%s", snippet);
+    cr_assert_null(strchr(plain, '>'), "%s", snippet);
+    json_decref(page);
+}
+
+Test(search, pages_of_tied_and_untied_hits_cover_every_match_once_in_rank_order)
+{
+    /* 24 articles with the same text tie on rank; 6 more rank above them. */
+    for (int i = 0; i < 30; i++) {
+        char title[64], slug[200];
+        snprintf(title, sizeof title, i < 24 ? "Dispatch %d" : "Quokka dispatch %d", i);
+        post_article(title, "A quokka was seen near the harbour again today.", slug, sizeof slug);
+    }
+    json_t *whole = get_q("/v1/search", "quokka", "&type=article&limit=100");
+    json_t *ids = http_page_ids(whole);
+    cr_assert_eq(json_array_size(ids), 30);
+    for (size_t i = 0; i < 6; i++)
+        cr_assert(strncmp(str(json_array_get(json_object_get(whole, "data"), i), "title"),
+                          "Quokka", 6) == 0, "titled hits first");
+
+    static const int limits[] = {1, 7, 10, 29, 30};
+    for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+        char first[128];
+        snprintf(first, sizeof first, "/v1/search?q=quokka&type=article&limit=%d", limits[l]);
+        json_t *walked = http_walk(ts, first);
+        cr_assert(json_equal(walked, ids), "limit %d: walked %s", limits[l], json_dumps(walked, 0));
+        json_decref(walked);
+    }
+    json_decref(ids);
+    json_decref(whole);
+
+    /* Across types too: the walk sees each (type, id) once, in order. */
+    char quote[200];
+    post_quote(SEED, "robert-gates", "The harbour is calm.", quote, sizeof quote);
+    json_decref(write_ok("POST", "/v1/entities",
+                         "{\"name\": \"Harbour Authority\", \"type\": \"organization\"}", 201));
+    json_t *all = get_q("/v1/search", "harbour", "&limit=100");
+    size_t total = json_array_size(json_object_get(all, "data"));
+    cr_assert_gt(total, 30);
+    char path[128] = "/v1/search?q=harbour&limit=4";
+    size_t seen = 0;
+    for (int pages = 0; pages < 100; pages++) {
+        struct http_result res = http_get(ts, path);
+        cr_assert_eq(res.status, 200, "%s", res.body);
+        size_t i;
+        json_t *hit;
+        json_array_foreach(json_object_get(res.json, "data"), i, hit) {
+            json_t *expected = json_array_get(json_object_get(all, "data"), seen++);
+            cr_assert(json_equal(hit, expected), "hit %zu differs", seen - 1);
+        }
+        const char *next = str(res.json, "next_cursor");
+        if (next == NULL) {
+            http_result_free(&res);
+            break;
+        }
+        snprintf(path, sizeof path, "/v1/search?q=harbour&limit=4&cursor=%s", next);
+        http_result_free(&res);
+    }
+    cr_assert_eq(seen, total);
+    json_decref(all);
+}
+
+/* ---- refused queries ----------------------------------------------------- */
+
+/* As they appear in the URL. */
+static const char *const hostile[] = {
+    "%22unbalanced",                /* "unbalanced */
+    "memorandum%20%22defense",      /* an open phrase after a word */
+    "-x",                           /* only an exclusion */
+    "-x%20-%22y%20z%22",            /* only exclusions */
+    "-",                            /* a bare minus */
+    "*",                            /* a bare star */
+    "memo%20*",                     /* a star of its own */
+    "",                             /* empty */
+    "%20%20%20",                    /* only spaces */
+    "%22%22",                       /* an empty phrase */
+    "NEAR(",                        /* FTS5 NEAR group */
+    "NEAR(a%20b)",
+    "title:x",                      /* a column filter */
+    "%7Btitle%20body%7D:x",         /* a column set */
+    "AND%20OR%20NOT",               /* operators */
+    "memorandum%20OR%20treaty",
+    "%5E",                          /* initial-token marker */
+    "%5Ememorandum",
+    "%7B%7D",
+    "a%2Bb",                        /* FTS5 phrase concatenation */
+    "a*b",
+    "memo**",
+    "%22a%22b",                     /* a phrase glued to a word */
+    "a%22b%22",
+    "...",                          /* nothing to search for */
+    "%E2%80%94",                    /* an em dash */
+    "%00",                          /* NUL */
+    "memo%00randum",
+    "%FF",                          /* invalid UTF-8 */
+    "caf%C3",
+    "%01",                          /* a control character */
+};
+
+Test(search, malformed_and_hostile_queries_are_400_naming_q_and_never_500)
+{
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        assert_refused("/v1/search", hostile[i]);
+        assert_refused("/v1/articles", hostile[i]);
+        assert_refused("/v1/quotes", hostile[i]);
+    }
+}
+
+Test(search, a_query_over_256_bytes_or_32_terms_is_400_and_at_the_limits_it_is_accepted)
+{
+    char q[400];
+    memset(q, 'a', 256);
+    q[256] = '\0';
+    json_decref(search(q));
+    memset(q, 'a', 257);
+    q[257] = '\0';
+    assert_refused("/v1/search", q);
+    assert_refused("/v1/articles", q);
+
+    /* 32 words are accepted, 33 are not. */
+    size_t n = 0;
+    for (int i = 0; i < 32; i++)
+        n += (size_t)snprintf(q + n, sizeof q - n, "%sw", i ? " " : "");
+    json_decref(search(q));
+    snprintf(q + n, sizeof q - n, " w");
+    char encoded[1024];
+    url_encode(q, encoded, sizeof encoded);
+    assert_refused("/v1/search", encoded);
+    assert_refused("/v1/quotes", encoded);
+}
+
+Test(search, q_is_required_and_other_parameters_are_checked)
+{
+    struct http_result res = http_get(ts, "/v1/search");
+    http_assert_problem(&res, 400, "q");
+    http_result_free(&res);
+    res = http_get(ts, "/v1/search?q=memorandum&sort=rank");
+    http_assert_problem(&res, 400, "sort");
+    http_result_free(&res);
+    res = http_get(ts, "/v1/search?q=memorandum&limit=0");
+    http_assert_problem(&res, 400, "limit");
+    http_result_free(&res);
+    res = http_get(ts, "/v1/search?q=memorandum&limit=101");
+    http_assert_problem(&res, 400, "limit");
+    http_result_free(&res);
+    res = http_get(ts, "/v1/search?q=memorandum&cursor=nonsense");
+    http_assert_problem(&res, 400, "cursor");
+    http_result_free(&res);
+
+    /* A cursor of another list, and search cursors with forged keys. */
+    static const char *const keys[] = {"2010-09-15", "nan,article", "inf,article",
+                                       "-1.5,agreement", "-1.5", "x,article", ""};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        struct keyset at = {.set = true, .id = 1};
+        char cursor[CURSOR_MAX], path[CURSOR_MAX + 64];
+        snprintf(at.key, sizeof at.key, "%s", keys[i]);
+        cr_assert(cursor_encode(i == 0 ? "articles" : "search", &at, cursor, sizeof cursor));
+        snprintf(path, sizeof path, "/v1/search?q=memorandum&cursor=%s", cursor);
+        res = http_get(ts, path);
+        http_assert_problem(&res, 400, "cursor");
+        http_result_free(&res);
+    }
+}
+
+/* ---- q= on the lists ----------------------------------------------------- */
+
+Test(search, q_filters_the_article_list_in_its_own_order_and_pages)
+{
+    json_t *page = get_q("/v1/articles", "memorandum", "");
+    json_t *data = json_object_get(page, "data");
+    cr_assert_eq(json_array_size(data), 2, "%s", json_dumps(page, 0));
+    /* Newest first, as without q. */
+    cr_assert_str_eq(str(json_array_get(data, 0), "slug"),
+                     "us-russian-defense-working-group-drafts-first-agenda");
+    cr_assert_str_eq(str(json_array_get(data, 1), "slug"), SEED);
+    json_decref(page);
+
+    page = get_q("/v1/articles", "memorandum -agenda", "&source=Expatica%20news");
+    data = json_object_get(page, "data");
+    cr_assert_eq(json_array_size(data), 1);
+    cr_assert_str_eq(str(json_array_get(data, 0), "slug"), SEED);
+    json_decref(page);
+
+    page = get_q("/v1/articles", "memorandum", "&entity=robert-gates&since=2010-01-01");
+    cr_assert_gt(json_array_size(json_object_get(page, "data")), 0);
+    json_decref(page);
+
+    json_t *walked = http_walk(ts, "/v1/articles?q=defen*&limit=1");
+    page = get_q("/v1/articles", "defen*", "&limit=100");
+    json_t *ids = http_page_ids(page);
+    cr_assert_eq(json_array_size(ids), 3);
+    cr_assert(json_equal(walked, ids));
+    json_decref(ids);
+    json_decref(page);
+    json_decref(walked);
+}
+
+Test(search, q_filters_the_quote_list)
+{
+    json_t *page = get_q("/v1/quotes", "memorandum", "");
+    json_t *data = json_object_get(page, "data");
+    cr_assert_eq(json_array_size(data), 1, "%s", json_dumps(page, 0));
+    cr_assert_str_eq(str(json_array_get(data, 0), "slug"), "lyle-memorandum-framework-calendar");
+    json_decref(page);
+
+    page = get_q("/v1/quotes", "memorandum", "&speaker=robert-gates");
+    cr_assert_eq(json_array_size(json_object_get(page, "data")), 0);
+    json_decref(page);
+
+    page = get_q("/v1/quotes", "russia threat", "&speaker=robert-gates");
+    data = json_object_get(page, "data");
+    cr_assert_eq(json_array_size(data), 1);
+    cr_assert_str_eq(str(json_array_get(data, 0), "slug"), "gates-russia-not-a-threat");
+    json_decref(page);
+}
+
+/* ---- the index follows every write -------------------------------------- */
+
+Test(search, the_index_follows_article_create_patch_and_delete)
+{
+    char slug[200], path[300];
+    post_article("Gazebo summit", "Ministers met under a gazebo.", slug, sizeof slug);
+    cr_assert(finds("gazebo", "article", slug));
+
+    snprintf(path, sizeof path, "/v1/articles/%s", slug);
+    json_decref(write_ok("PATCH", path,
+                         "{\"title\": \"Pavilion summit\", \"body\": \"Under a tent.\"}", 200));
+    cr_assert_not(finds("gazebo", "article", slug), "the old words are gone");
+    cr_assert(finds("pavilion", "article", slug));
+    cr_assert(finds("tent", "article", slug));
+
+    /* A change of other fields keeps the words. */
+    json_decref(write_ok("PATCH", path, "{\"source\": \"Another wire\", \"summary\": \"Sunny.\"}",
+                         200));
+    cr_assert(finds("pavilion", "article", slug));
+    cr_assert(finds("sunny", "article", slug));
+    json_decref(write_ok("PATCH", path, "{\"summary\": null}", 200));
+    cr_assert_not(finds("sunny", "article", slug));
+
+    json_decref(write_ok("DELETE", path, NULL, 204));
+    cr_assert_not(finds("pavilion", "article", slug));
+    assert_index_intact(ts);
+}
+
+Test(search, the_index_follows_quotes_and_the_cascade_of_their_article)
+{
+    char article[200], quote[200], path[300];
+    post_article("Lantern fair", "Lanterns everywhere.", article, sizeof article);
+    post_quote(article, "robert-gates", "The lighthouse keeper was right.", quote, sizeof quote);
+    cr_assert(finds("lighthouse", "quote", quote));
+
+    snprintf(path, sizeof path, "/v1/quotes/%s", quote);
+    json_decref(write_ok("PATCH", path, "{\"text\": \"The harbourmaster was right.\"}", 200));
+    cr_assert_not(finds("lighthouse", "quote", quote));
+    cr_assert(finds("harbourmaster", "quote", quote));
+
+    /* Deleting the article takes its quote, and the quote's words. */
+    snprintf(path, sizeof path, "/v1/articles/%s", article);
+    json_decref(write_ok("DELETE", path, NULL, 204));
+    cr_assert_not(finds("harbourmaster", "quote", quote));
+    cr_assert_not(finds("lanterns", "article", article));
+    assert_index_intact(ts);
+}
+
+Test(search, the_index_follows_entities_their_aliases_and_a_merge)
+{
+    json_decref(write_ok("POST", "/v1/entities",
+                         "{\"name\": \"Quillon Varga\", \"type\": \"person\","
+                         " \"aliases\": [\"Q. Varga\", \"Vargamaster\"]}",
+                         201));
+    cr_assert(finds("quillon", "entity", "quillon-varga"));
+    cr_assert(finds("vargamaster", "entity", "quillon-varga"));
+
+    /* Aliases added through their own endpoint. */
+    json_decref(write_ok("POST", "/v1/entities/robert-gates/aliases",
+                         "{\"aliases\": [\"Pentagon Chiefton\"]}", 200));
+    cr_assert(finds("chiefton", "entity", "robert-gates"));
+    json_t *page = get_q("/v1/search", "chiefton", "&type=entity");
+    cr_assert(strstr(str(find_hit(page, "entity", "robert-gates"), "snippet"),
+                     "<mark>Chiefton</mark>") != NULL);
+    json_decref(page);
+
+    /* A patch of the name and of the aliases. */
+    json_decref(write_ok("PATCH", "/v1/entities/quillon-varga",
+                         "{\"name\": \"Quillan Varga\", \"aliases\": [\"Vargaking\"]}", 200));
+    cr_assert_not(finds("quillon", "entity", "quillon-varga"));
+    cr_assert(finds("quillan", "entity", "quillon-varga"));
+    cr_assert_not(finds("vargamaster", "entity", "quillon-varga"));
+    cr_assert(finds("vargaking", "entity", "quillon-varga"));
+
+    /* A merge: the old name and aliases become the target's aliases, and
+     * the old entity leaves the index. */
+    json_decref(write_ok("POST", "/v1/entities/quillon-varga/merge", "{\"into\": \"robert-gates\"}",
+                         200));
+    cr_assert_not(finds("quillan", "entity", "quillon-varga"));
+    cr_assert(finds("quillan varga", "entity", "robert-gates"));
+    cr_assert(finds("vargaking", "entity", "robert-gates"));
+
+    /* A delete, with its aliases going by cascade. */
+    json_decref(write_ok("POST", "/v1/entities",
+                         "{\"name\": \"Ephemeral Person\", \"type\": \"person\","
+                         " \"aliases\": [\"Fleeting\"]}",
+                         201));
+    json_decref(write_ok("DELETE", "/v1/entities/ephemeral-person", NULL, 204));
+    cr_assert_not(finds("ephemeral", "entity", "ephemeral-person"));
+    cr_assert_not(finds("fleeting", "entity", "ephemeral-person"));
+    assert_index_intact(ts);
+}
+
+Test(search, an_import_is_indexed)
+{
+    static const char ndjson[] =
+        "{\"type\": \"entity\", \"slug\": \"ozymandias\", \"name\": \"Ozymandias\","
+        " \"entity_type\": \"person\", \"aliases\": [\"King of Kings\"]}\n"
+        "{\"type\": \"article\", \"slug\": \"sands-report\", \"title\": \"Sands report\","
+        " \"source\": \"Import wire\", \"published_at\": \"2011-04-01\","
+        " \"body\": \"Two vast and trunkless legs of stone.\"}\n"
+        "{\"type\": \"quote\", \"slug\": \"look-on-my-works\", \"article\": \"sands-report\","
+        " \"speaker\": \"ozymandias\", \"text\": \"Look on my works, ye mighty, and despair.\"}\n";
+    struct http_result res = http_send(ts, "POST", "/v1/import", "application/x-ndjson", ndjson,
+                                       sizeof ndjson - 1, NULL);
+    cr_assert_eq(res.status, 200, "%s", res.body);
+    http_result_free(&res);
+    cr_assert(finds("trunkless", "article", "sands-report"));
+    cr_assert(finds("despair", "quote", "look-on-my-works"));
+    cr_assert(finds("\"king of kings\"", "entity", "ozymandias"));
+    assert_index_intact(ts);
+}
+
+Test(search, a_loaded_dataset_is_indexed)
+{
+    struct test_server *other = test_server_start_with(
+        "{\"entities\": [{\"name\": \"Bartholomew Fennick\", \"type\": \"person\"}],"
+        " \"articles\": [{\"title\": \"Fennick returns\", \"source\": \"Load wire\","
+        "   \"published_at\": \"2011-05-01\", \"body\": \"The marmalade was excellent.\","
+        "   \"mentions\": [{\"entity\": \"bartholomew-fennick\"}]}]}");
+    struct http_result res = http_get(other, "/v1/search?q=marmalade");
+    cr_assert_eq(res.status, 200);
+    cr_assert_str_eq(str(json_array_get(json_object_get(res.json, "data"), 0), "slug"),
+                     "fennick-returns");
+    http_result_free(&res);
+    res = http_get(other, "/v1/search?q=fennick&type=entity");
+    cr_assert_eq(res.status, 200);
+    cr_assert_str_eq(str(json_array_get(json_object_get(res.json, "data"), 0), "slug"),
+                     "bartholomew-fennick");
+    http_result_free(&res);
+    assert_index_intact(other);
+    test_server_stop(other);
+}
+
+/* ---- the store: compiler, migration, plans ------------------------------- */
+
+static char dir[256], path[300];
+static struct store *store;
+
+static void make_folder(void)
+{
+    store = NULL;
+    test_temp_db_path(dir, sizeof dir, path, sizeof path);
+}
+
+static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+static void remove_folder(void)
+{
+    store_close(store);
+    store = NULL;
+    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(search_store, .init = make_folder, .fini = remove_folder, .timeout = 60);
+
+static struct store *open_store(bool *created)
+{
+    struct store_options opts = {.path = path, .busy_timeout_ms = 5000, .cache_size_kib = 2048};
+    char err[512] = "";
+    bool made = false;
+    struct store *s = store_open(&opts, &made, err, sizeof err);
+    cr_assert_not_null(s, "store_open: %s", err);
+    if (created != NULL)
+        *created = made;
+    return s;
+}
+
+static struct db *open_with_sample(void)
+{
+    char err[512];
+    store = open_store(NULL);
+    cr_assert_eq(sample_load(store, NULL, err, sizeof err), DB_OK, "sample: %s", err);
+    struct db *db = store_reader(store);
+    cr_assert_not_null(db);
+    return db;
+}
+
+Test(search_store, every_term_becomes_a_quoted_fts5_string)
+{
+    static const struct {
+        const char *query, *match;
+    } cases[] = {
+        {"memorandum", "(\"memorandum\")"},
+        {"  Defense   memorandum ", "(\"Defense\" AND \"memorandum\")"},
+        {"\"working group\" defen*", "(\"working group\" AND \"defen\"*)"},
+        {"gates -russia -\"new start\"", "(\"gates\") NOT \"russia\" NOT \"new start\""},
+        {"-russia gates", "(\"gates\") NOT \"russia\""},
+        {"\"title:x OR y\"", "(\"title:x OR y\")"},
+        {"\"NEAR(a b)\"*", "(\"NEAR(a b)\"*)"},
+        {"us-russian o'brien", "(\"us-russian\" AND \"o'brien\")"},
+        {"sérdyukov", "(\"sérdyukov\")"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char match[SEARCH_MATCH_MAX], why[256] = "";
+        cr_assert_eq(db_search_compile(cases[i].query, match, sizeof match, why, sizeof why), DB_OK,
+                     "%s: %s", cases[i].query, why);
+        cr_assert_str_eq(match, cases[i].match, "%s", cases[i].query);
+    }
+}
+
+Test(search_store, the_compiler_refuses_with_a_reason)
+{
+    static const char *const bad[] = {"", "   ", "-x", "\"open", "*", "a\"b", "title:x", "AND",
+                                      "NEAR(", "^a", "{a}", "a+b", "\"\"", "...", "\xff",
+                                      "a\x01", "memo**", "-", "--x", "\"a\"b"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char match[SEARCH_MATCH_MAX], why[256] = "";
+        cr_assert_eq(db_search_compile(bad[i], match, sizeof match, why, sizeof why), DB_INVALID,
+                     "\"%s\" compiled to %s", bad[i], match);
+        cr_assert_gt(strlen(why), 10, "\"%s\" has no reason", bad[i]);
+    }
+    char match[SEARCH_MATCH_MAX];
+    cr_assert_eq(db_search_compile(NULL, match, sizeof match, NULL, 0), DB_INVALID);
+    /* Too small an output buffer is a refusal, never an overflow. */
+    cr_assert_eq(db_search_compile("memorandum", match, 8, NULL, 0), DB_INVALID);
+}
+
+Test(search_store, db_search_refuses_bad_queries_types_and_keys)
+{
+    struct db *db = open_with_sample();
+    json_t *items = NULL;
+    struct keyset next, after = {.set = true, .key = "nan,article", .id = 1};
+    cr_assert_eq(db_search(db, "title:x", NULL, NULL, 10, &items, &next), DB_INVALID);
+    cr_assert_eq(db_search(db, "memorandum", "agreement", NULL, 10, &items, &next), DB_INVALID);
+    cr_assert_eq(db_search(db, "memorandum", NULL, &after, 10, &items, &next), DB_INVALID);
+    cr_assert_null(items);
+    cr_assert_eq(db_search(db, "memorandum", "article", NULL, 10, &items, &next), DB_OK);
+    cr_assert_eq(json_array_size(items), 2);
+    json_decref(items);
+}
+
+Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
+{
+    store = open_store(NULL);
+    char err[512];
+    cr_assert_eq(sample_load(store, NULL, err, sizeof err), DB_OK, "%s", err);
+    store_close(store);
+    store = NULL;
+
+    /* Back to version 3: no search tables or triggers. */
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(raw,
+                                    "SELECT group_concat('DROP ' || type || ' ' || name, ';')"
+                                    " FROM sqlite_schema WHERE (type = 'trigger' AND name LIKE"
+                                    " '%fts%') OR (type = 'table' AND name IN ('article_fts',"
+                                    " 'quote_fts', 'entity_fts'))",
+                                    -1, &st, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    char *drops = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    cr_assert_eq(sqlite3_exec(raw, drops, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(raw));
+    free(drops);
+    cr_assert_eq(sqlite3_exec(raw, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
+
+    bool created = true;
+    store = open_store(&created);
+    cr_assert_not(created);
+    struct db *db = store_reader(store);
+    cr_assert_eq(db_schema_version(db), 4);
+    json_t *items = NULL;
+    struct keyset next;
+    cr_assert_eq(db_search(db, "memorandum", "article", NULL, 10, &items, &next), DB_OK);
+    cr_assert_eq(json_array_size(items), 2);
+    json_decref(items);
+    cr_assert_eq(db_search(db, "nato", "entity", NULL, 10, &items, &next), DB_OK);
+    cr_assert_eq(json_array_size(items), 1, "aliases are indexed");
+    cr_assert_str_eq(str(json_array_get(items, 0), "slug"), "north-atlantic-treaty-organization");
+    json_decref(items);
+    cr_assert_eq(db_search(db, "threat", "quote", NULL, 10, &items, &next), DB_OK);
+    cr_assert_eq(json_array_size(items), 1);
+    json_decref(items);
+}
+
+/* True for a plan line that reads a whole table: "SCAN t" without an
+ * index. FTS5 answers a MATCH from its own index and shows it as "SCAN
+ * <fts> VIRTUAL TABLE INDEX n:M..."; without the M it would read it all. */
+static bool is_table_scan(const char *line)
+{
+    while (*line == ' ')
+        line++;
+    if (strncmp(line, "SCAN ", 5) != 0 || strstr(line, " USING ") != NULL)
+        return false;
+    if (strncmp(line + 5, "(subquery", 9) == 0 || strncmp(line + 5, "CONSTANT ROW", 12) == 0)
+        return false;
+    const char *vt = strstr(line, " VIRTUAL TABLE INDEX ");
+    return vt == NULL || strstr(vt, ":M") == NULL;
+}
+
+static void expect_no_scan(struct db *db, const char *what)
+{
+    json_t *plan = NULL;
+    cr_assert_eq(db_explain_last(db, &plan), DB_OK, "%s: no plan", what);
+    size_t i;
+    json_t *line;
+    bool has_fts = false;
+    json_array_foreach(plan, i, line) {
+        has_fts |= strstr(json_string_value(line), "VIRTUAL TABLE INDEX") != NULL;
+        if (is_table_scan(json_string_value(line))) {
+            char *dump = json_dumps(plan, JSON_INDENT(2));
+            cr_expect_fail("%s scans a table: \"%s\"\nplan: %s", what, json_string_value(line),
+                           dump);
+            free(dump);
+        }
+    }
+    cr_expect(has_fts, "%s: the plan does not use the search index", what);
+    json_decref(plan);
+}
+
+static int64_t resolve(struct db *db, enum db_kind kind, const char *ref)
+{
+    int64_t id = 0;
+    cr_assert_eq(db_resolve(db, kind, ref, &id), DB_OK, "resolve \"%s\"", ref);
+    return id;
+}
+
+Test(search_store, the_search_query_reads_only_the_indexes)
+{
+    struct db *db = open_with_sample();
+    static const char *const types[] = {NULL, "article", "quote", "entity"};
+    struct keyset after = {.set = true, .key = "-1.5e-06,article", .id = 1};
+    for (size_t t = 0; t < 4; t++) {
+        for (int with_cursor = 0; with_cursor < 2; with_cursor++) {
+            json_t *items = NULL;
+            struct keyset next;
+            char what[80];
+            snprintf(what, sizeof what, "search type=%s%s", types[t] ? types[t] : "all",
+                     with_cursor ? " cursor" : "");
+            cr_assert_eq(db_search(db, "defense -nato \"working group\" memo*", types[t],
+                                   with_cursor ? &after : NULL, 20, &items, &next),
+                         DB_OK, "%s", what);
+            json_decref(items);
+            expect_no_scan(db, what);
+        }
+    }
+}
+
+Test(search_store, q_filtered_article_and_quote_lists_use_indexes)
+{
+    struct db *db = open_with_sample();
+    int64_t entity = resolve(db, KIND_ENTITY, "robert-gates");
+    int64_t agreement =
+        resolve(db, KIND_AGREEMENT, "us-russia-defense-cooperation-memorandum-2010");
+    int64_t article = resolve(db, KIND_ARTICLE, SEED);
+
+    /* Every combination of the other article filters, with and without a
+     * cursor, as the handler can build them. */
+    for (int n = 0; n < 64; n++) {
+        static const struct keyset cursor = {.set = true, .key = "2015-01-05", .id = 10};
+        struct article_filter f = {
+            .source = n & 1 ? "Expatica news" : NULL,
+            .entity_id = n & 2 ? entity : 0,
+            .agreement_id = n & 4 ? agreement : 0,
+            .since = n & 8 ? "2010-01-01" : NULL,
+            .until = n & 16 ? "2020-12-31" : NULL,
+            .q = "memorandum -nato",
+        };
+        json_t *items = NULL;
+        struct keyset next;
+        char what[64];
+        snprintf(what, sizeof what, "articles q combination %d", n);
+        cr_assert_eq(db_article_list(db, &f, n & 32 ? &cursor : NULL, 20, &items, &next), DB_OK,
+                     "%s", what);
+        json_decref(items);
+        expect_no_scan(db, what);
+    }
+    for (int n = 0; n < 8; n++) {
+        static const struct keyset cursor = {.set = true, .key = "", .id = 30};
+        struct quote_filter f = {
+            .speaker_id = n & 1 ? entity : 0,
+            .article_id = n & 2 ? article : 0,
+            .q = "memorandum",
+        };
+        json_t *items = NULL;
+        struct keyset next;
+        char what[64];
+        snprintf(what, sizeof what, "quotes q combination %d", n);
+        cr_assert_eq(db_quote_list(db, &f, n & 4 ? &cursor : NULL, 20, &items, &next), DB_OK,
+                     "%s", what);
+        json_decref(items);
+        expect_no_scan(db, what);
+    }
+
+    /* A malformed q never reaches SQL. */
+    struct article_filter bad = {.q = "title:x"};
+    json_t *items = NULL;
+    struct keyset next;
+    cr_assert_eq(db_article_list(db, &bad, NULL, 20, &items, &next), DB_INVALID);
+    struct quote_filter bad_quote = {.q = "\"open"};
+    cr_assert_eq(db_quote_list(db, &bad_quote, NULL, 20, &items, &next), DB_INVALID);
+    cr_assert_null(items);
+}
