@@ -37,7 +37,7 @@ enum db_status db_agreement_list(struct db *db, const struct agreement_filter *f
     if (filter->since != NULL)
         sql_add(&sql, " AND g.signed_key >= :since");
     if (filter->until != NULL)
-        sql_add(&sql, " AND g.signed_key <> '' AND g.signed_key < date(:until, '+1 day')");
+        sql_add(&sql, " AND g.signed_key <> '' AND g.signed_key <= :until || 'T99'");
     if (after != NULL && after->set)
         sql_add(&sql, " AND (g.signed_key, g.id) < (:after_key, :after_id)");
     sql_add(&sql, " ORDER BY g.signed_key DESC, g.id DESC LIMIT :limit");

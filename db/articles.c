@@ -39,9 +39,11 @@ enum db_status db_article_list(struct db *db, const struct article_filter *filte
         sql_add(&sql, " AND a.id %s", db_search_filter_sql(KIND_ARTICLE));
     if (filter->since != NULL)
         sql_add(&sql, " AND %s >= :since", order_date);
-    /* Dates may carry a time; "until a day" means before the next day. */
+    /* Dates may carry a time; "until a day" means up to its last moment:
+     * every "YYYY-MM-DD..." of that day sorts before "YYYY-MM-DDT99"
+     * (and, unlike date(:until, '+1 day'), this works for 9999-12-31). */
     if (filter->until != NULL)
-        sql_add(&sql, " AND %s < date(:until, '+1 day')", order_date);
+        sql_add(&sql, " AND %s <= :until || 'T99'", order_date);
     if (after != NULL && after->set)
         sql_add(&sql, " AND (%s, %s) < (:after_key, :after_id)", order_date, order_id);
     sql_add(&sql, " ORDER BY %s DESC, %s DESC LIMIT :limit", order_date, order_id);

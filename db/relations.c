@@ -299,7 +299,7 @@ static void add_agreement_conditions(struct sql_buf *sql, const struct timeline_
 {
     sql_add(sql, f->since != NULL ? " g.signed_key >= :since" : " g.signed_key > ''");
     if (f->until != NULL)
-        sql_add(sql, " AND g.signed_key < date(:until, '+1 day')");
+        sql_add(sql, " AND g.signed_key <= :until || 'T99'");
     if (f->entity_id != 0)
         sql_add(sql, " AND g.id IN (SELECT agreement_id FROM agreement_parties"
                      " WHERE entity_id = :entity UNION SELECT agreement_id"
@@ -391,7 +391,7 @@ enum db_status db_relations_timeline_counts(struct db *db, const struct timeline
     if (f->since != NULL)
         sql_add(&sql, " AND %s >= :since", date);
     if (f->until != NULL)
-        sql_add(&sql, " AND %s < date(:until, '+1 day')", date);
+        sql_add(&sql, " AND %s <= :until || 'T99'", date);
     sql_add(&sql, " UNION ALL SELECT substr(g.signed_key, 1, :len), 0, 1 FROM agreements g WHERE");
     add_agreement_conditions(&sql, f);
     /* One row more than may be answered tells that the answer is too long,

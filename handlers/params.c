@@ -1,6 +1,8 @@
 #include "handlers/params.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -276,11 +278,14 @@ void etag_format(char *out, size_t len, int64_t store_version, const char *targe
 
 bool etag_list_matches(const char *list, const char *etag)
 {
+    /* If-None-Match compares weakly (RFC 9110, 13.1.2): a W/ prefix does
+     * not matter. "*" is not honoured here: it asks whether the resource
+     * exists, which this check, made before the answer, cannot know. */
     size_t etag_len = strlen(etag);
-    if (strcmp(list, "*") == 0)
-        return true;
     for (const char *p = list; *p != '\0';) {
         p += strspn(p, " \t,");
+        if (strncmp(p, "W/", 2) == 0)
+            p += 2;
         size_t len = strcspn(p, ",");
         while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
             len--;
@@ -291,14 +296,37 @@ bool etag_list_matches(const char *list, const char *etag)
     return false;
 }
 
+/* Reads one of our tags, "s<version>-<16 hex>" or with "-gz", at p; the
+ * version into *version. False for anything else. */
+static bool parse_etag(const char *p, size_t len, long long *version)
+{
+    if (len < 21 || p[0] != '"' || p[1] != 's' || p[len - 1] != '"')
+        return false;
+    errno = 0;
+    char *end = NULL;
+    long long v = strtoll(p + 2, &end, 10);
+    if (errno != 0 || end == p + 2 || v < 0 || *end != '-')
+        return false;
+    size_t rest = (size_t)(p + len - 1 - (end + 1));
+    if (rest != 16 && rest != 19)
+        return false;
+    if (strspn(end + 1, "0123456789abcdef") < 16 || (rest == 19 && strncmp(end + 17, "-gz", 3) != 0))
+        return false;
+    *version = v;
+    return true;
+}
+
 bool etag_list_predates(const char *list, int64_t record_version)
 {
     for (const char *p = list; *p != '\0';) {
         p += strspn(p, " \t,");
+        size_t len = strcspn(p, ",");
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
         long long seen;
-        /* Only strong tags of ours count: "s<version>-...". A weak W/ tag
-         * never satisfies If-Match. */
-        if (sscanf(p, "\"s%lld-", &seen) == 1 && seen >= record_version)
+        /* Only strong tags of ours count; a weak W/ tag never satisfies
+         * If-Match (RFC 9110, 13.1.1). */
+        if (parse_etag(p, len, &seen) && seen >= record_version)
             return true;
         p += strcspn(p, ",");
     }

@@ -68,7 +68,8 @@ int reply_page(struct reply *rep, json_t *items, const char *tag, const struct k
  * gzip variant or not: "s<version>-<hash>[-gz]". */
 void etag_format(char *out, size_t len, int64_t store_version, const char *target, bool gzip);
 
-/* True when the If-None-Match style list (or "*") holds `etag` exactly. */
+/* True when an If-None-Match list holds `etag` (weak comparison; "*" is
+ * not honoured, see the definition). */
 bool etag_list_matches(const char *list, const char *etag);
 
 /* True when an If-Match list holds one of our tags taken at a store version

@@ -346,3 +346,81 @@ Test(http, head_carries_the_same_headers_as_get)
         http_result_free(&head);
     }
 }
+
+Test(http, the_next_link_cannot_be_bent_by_the_query_string)
+{
+    /* A q that tries to close the <...> and add a link of its own. */
+    struct http_result res =
+        http_get(ts, "/v1/entities?limit=2&q=r%3E;rel=prev,%3C//evil.example/x");
+    cr_assert_eq(res.status, 200, "%s", res.body);
+    http_result_free(&res);
+    res = http_get(ts, "/v1/search?q=the%20-a>;rel=prev,<//evil.example/x&limit=1");
+    const char *link = http_header(&res, "Link");
+    if (link != NULL) {
+        cr_assert_eq(strchr(link + 1, '<'), NULL, "one link only: %s", link);
+        cr_assert_eq(strstr(link, ">") - link, (long)(strstr(link, ">; rel=\"next\"") - link),
+                     "the URI ends where rel begins: %s", link);
+    }
+    http_result_free(&res);
+
+    /* An encoded "cursor" name is still the cursor: one in the next link. */
+    struct http_result first = http_get(ts, "/v1/entities?limit=2");
+    char path[512];
+    snprintf(path, sizeof path, "/v1/entities?limit=2&%%63ursor=%s",
+             json_string_value(json_object_get(first.json, "next_cursor")));
+    res = http_get(ts, path);
+    cr_assert_eq(res.status, 200, "%s", res.body);
+    link = http_header(&res, "Link");
+    cr_assert_not_null(link);
+    cr_assert_eq(strstr(link, "%63ursor"), NULL, "the old cursor is gone: %s", link);
+    http_result_free(&res);
+    http_result_free(&first);
+}
+
+Test(http, if_none_match_compares_weakly_and_star_never_hides_a_missing_record)
+{
+    char etag[64], header[96];
+    etag_of("/v1/entities/robert-gates", NULL, etag, sizeof etag);
+    snprintf(header, sizeof header, "If-None-Match: W/%s", etag);
+    struct http_result res = http_request(ts, "GET", "/v1/entities/robert-gates", NULL, 0,
+                                          (const char *const[]){header, NULL});
+    cr_assert_eq(res.status, 304);
+    http_result_free(&res);
+    res = http_request(ts, "GET", "/v1/entities/nobody-here", NULL, 0,
+                       (const char *const[]){"If-None-Match: *", NULL});
+    http_assert_problem(&res, 404, NULL);
+    http_result_free(&res);
+}
+
+Test(http, accept_encoding_is_read_the_way_rfc_9110_says)
+{
+    struct {
+        const char *header;
+        bool gzip;
+    } cases[] = {
+        {"Accept-Encoding: gzip", true},
+        {"Accept-Encoding: *", true},
+        {"Accept-Encoding: *;q=0, gzip", true},
+        {"Accept-Encoding: gzip;Q=0", false},
+        {"Accept-Encoding: gzip; q=0.0, *", false},
+        {"Accept-Encoding: identity", false},
+        {"Accept-Encoding: br, GZIP;q=0.5", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct http_result res =
+            http_request(ts, "GET", "/v1/articles/us-russian-defense-chiefs-promote-deeper-ties",
+                         NULL, 0, (const char *const[]){cases[i].header, NULL});
+        const char *coding = http_header(&res, "Content-Encoding");
+        cr_assert_eq(coding != NULL, cases[i].gzip, "%s", cases[i].header);
+        http_result_free(&res);
+    }
+}
+
+Test(http, until_the_last_day_of_9999_still_means_everything_before_it)
+{
+    struct http_result all = http_get(ts, "/v1/articles");
+    struct http_result upto = http_get(ts, "/v1/articles?until=9999-12-31");
+    cr_assert(json_equal(json_object_get(all.json, "data"), json_object_get(upto.json, "data")));
+    http_result_free(&all);
+    http_result_free(&upto);
+}
