@@ -90,9 +90,6 @@ bool record_alias_room(struct db *w, int64_t id, size_t adding, struct record_er
 static bool write_aliases(struct db *w, int64_t id, const json_t *aliases,
                           struct record_error *err)
 {
-    size_t i;
-    json_t *alias;
-
     if (aliases != NULL && !json_is_null(aliases) && !json_is_array(aliases))
         return record_fail(err, DB_INVALID, "aliases", "must be an array of names");
     if (json_array_size(aliases) > RECORD_ALIASES_MAX)
@@ -100,10 +97,18 @@ static bool write_aliases(struct db *w, int64_t id, const json_t *aliases,
                            RECORD_ALIASES_MAX);
     if (!run_for_id(w, "DELETE FROM entity_aliases WHERE entity_id = ?", id, err))
         return false;
+    return record_add_aliases(w, id, aliases, err);
+}
+
+bool record_add_aliases(struct db *w, int64_t id, const json_t *aliases, struct record_error *err)
+{
+    size_t i;
+    json_t *alias;
     json_array_foreach(aliases, i, alias) {
         char field[32];
         const char *text;
         snprintf(field, sizeof field, "aliases[%zu]", i);
+        /* validate_text reads a field of an object: lend it one. */
         json_t *holder = json_pack("{s:O}", field, alias);
         bool ok = holder != NULL &&
                   validate_text(holder, field, true, NAME_MAX_BYTES, &text, err) &&

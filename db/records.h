@@ -55,6 +55,10 @@ bool record_delete(struct db *w, enum db_kind kind, int64_t id, struct record_er
  * an alias already (compared folded). */
 bool record_add_alias(struct db *w, int64_t id, const char *alias, struct record_error *err);
 
+/* Adds each name of the array `aliases` (checked as names, field
+ * "aliases[i]" in errors) with record_add_alias. */
+bool record_add_aliases(struct db *w, int64_t id, const json_t *aliases, struct record_error *err);
+
 /* DB_INVALID in err if `adding` more aliases would pass the limit. */
 bool record_alias_room(struct db *w, int64_t id, size_t adding, struct record_error *err);
 

@@ -138,25 +138,10 @@ static bool touch_entity(struct db *w, int64_t id, struct record_error *err)
 bool db_entity_add_aliases(struct db *w, int64_t id, const json_t *aliases,
                            struct record_error *err)
 {
-    size_t i;
-    json_t *alias;
     if (!json_is_array(aliases) || json_array_size(aliases) == 0)
         return record_fail(err, DB_INVALID, "aliases", "must be a non-empty array of names");
-    if (!record_alias_room(w, id, json_array_size(aliases), err))
-        return false;
-    json_array_foreach(aliases, i, alias) {
-        char field[32];
-        const char *text;
-        snprintf(field, sizeof field, "aliases[%zu]", i);
-        json_t *holder = json_pack("{s:O}", field, alias);
-        bool ok = holder != NULL &&
-                  validate_text(holder, field, true, NAME_MAX_BYTES, &text, err) &&
-                  record_add_alias(w, id, text, err);
-        json_decref(holder);
-        if (!ok)
-            return false;
-    }
-    return touch_entity(w, id, err);
+    return record_alias_room(w, id, json_array_size(aliases), err) &&
+           record_add_aliases(w, id, aliases, err) && touch_entity(w, id, err);
 }
 
 bool db_entity_merge(struct db *w, int64_t from, int64_t into, struct record_error *err)
