@@ -31,6 +31,21 @@ enum db_status db_import(struct store *store, FILE *in, bool partial,
                          struct transfer_counts *counts, json_t **errors, long *bad_line,
                          struct record_error *err);
 
+struct db_import_options {
+    bool partial; /* as db_import's */
+    /* A bulk load into an empty store (a generated benchmark store, a
+     * restore). Every line is checked and stored exactly as db_import does,
+     * in one transaction, and the result is the same store; but the search
+     * indexes of articles and quotes are built once, after the last line,
+     * instead of line by line. DB_INVALID if the store holds any record. */
+    bool new_store;
+};
+
+/* db_import with options. */
+enum db_status db_import_with(struct store *store, FILE *in, const struct db_import_options *opts,
+                              struct transfer_counts *counts, json_t **errors, long *bad_line,
+                              struct record_error *err);
+
 /* An export in progress, with its own connection and snapshot. */
 struct db_export;
 

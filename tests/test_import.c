@@ -1,0 +1,254 @@
+/* db_import_with on a new store, the bulk path bench/gen takes: the same
+ * checks and the same store as an ordinary import, search indexes included,
+ * and the indexing triggers back in place afterwards. Tested on real SQLite
+ * files in a temporary folder, as the store runs. */
+
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "db/search.h"
+#include "db/transfer.h"
+#include "support/test_server.h"
+
+static char dir[256], path_a[300], path_b[320];
+static struct store *store_a, *store_b;
+
+static void make_folder(void)
+{
+    store_a = store_b = NULL;
+    test_temp_db_path(dir, sizeof dir, path_a, sizeof path_a);
+    snprintf(path_b, sizeof path_b, "%s/other.db", dir);
+}
+
+static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+static void remove_folder(void)
+{
+    store_close(store_a);
+    store_close(store_b);
+    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(import, .init = make_folder, .fini = remove_folder, .timeout = 60);
+
+/* Every kind of line, a supersedes link to a later line, and words to
+ * search for in titles, bodies and quotes. */
+static const char lines[] =
+    "{\"type\":\"entity\",\"name\":\"Robert Gates\",\"entity_type\":\"person\","
+    "\"aliases\":[\"Gates\"]}\n"
+    "{\"type\":\"entity\",\"name\":\"Russia\",\"entity_type\":\"location\"}\n"
+    "{\"type\":\"entity\",\"name\":\"United States\",\"entity_type\":\"location\"}\n"
+    "{\"type\":\"article\",\"title\":\"Defense chiefs sign a memorandum\",\"source\":\"Wire\","
+    "\"published_at\":\"2010-09-15\",\"body\":\"The memorandum replaces a 1993 accord.\","
+    "\"mentions\":[{\"entity\":\"robert-gates\",\"count\":2},{\"entity\":\"russia\"}]}\n"
+    "{\"type\":\"article\",\"title\":\"Treaty awaits ratification\",\"source\":\"Wire\","
+    "\"published_at\":\"2010-11-02T08:00:00Z\",\"summary\":\"The senate votes later.\","
+    "\"body\":\"New START still awaits the senate.\",\"mentions\":[{\"entity\":\"russia\"}]}\n"
+    "{\"type\":\"quote\",\"article\":\"defense-chiefs-sign-a-memorandum\","
+    "\"speaker\":\"robert-gates\",\"text\":\"Russia is not a threat to the alliance.\"}\n"
+    "{\"type\":\"agreement\",\"title\":\"Defense cooperation memorandum\",\"kind\":\"memorandum\","
+    "\"status\":\"signed\",\"signed_on\":\"2010-09-15\",\"parties\":[\"united-states\",\"russia\"],"
+    "\"signatories\":[\"robert-gates\"],\"supersedes\":\"the-1993-accord\","
+    "\"articles\":[\"defense-chiefs-sign-a-memorandum\"]}\n"
+    "{\"type\":\"agreement\",\"slug\":\"the-1993-accord\",\"title\":\"1993 accord\","
+    "\"kind\":\"accord\",\"status\":\"superseded\",\"signed_on\":\"1993-06-01\"}\n";
+
+static struct store *open_new(const char *path)
+{
+    struct store_options opts = {.path = path, .busy_timeout_ms = 5000, .cache_size_kib = 2048};
+    char err[512] = "";
+    bool created = false;
+    struct store *s = store_open(&opts, &created, err, sizeof err);
+    cr_assert_not_null(s, "store_open(%s): %s", path, err);
+    cr_assert(created);
+    return s;
+}
+
+/* Imports `text`; returns the status, with the counts in *n. */
+static enum db_status import_text(struct store *s, const char *text, bool new_store,
+                                  struct transfer_counts *n, struct record_error *err)
+{
+    FILE *in = fmemopen((void *)text, strlen(text), "r");
+    cr_assert_not_null(in);
+    struct db_import_options opts = {.new_store = new_store};
+    json_t *errors = NULL;
+    long bad_line;
+    enum db_status rc = db_import_with(s, in, &opts, n, &errors, &bad_line, err);
+    json_decref(errors);
+    fclose(in);
+    return rc;
+}
+
+static void import_ok(struct store *s, const char *text, bool new_store)
+{
+    struct transfer_counts n;
+    struct record_error err;
+    enum db_status rc = import_text(s, text, new_store, &n, &err);
+    cr_assert_eq(rc, DB_OK, "import: %s %s", err.field, err.message);
+}
+
+static char *export_of(struct store *s)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    cr_assert_not_null(out);
+    cr_assert_eq(db_export_write(s, out), DB_OK);
+    fclose(out);
+    return text;
+}
+
+/* The hits for `query` (all kinds) as one JSON text, ranks and snippets
+ * included. */
+static char *hits_of(struct store *s, const char *query)
+{
+    json_t *items = NULL;
+    struct keyset next;
+    struct keyset first = {0};
+    cr_assert_eq(db_search(store_reader(s), query, NULL, &first, 100, &items, &next), DB_OK);
+    char *text = json_dumps(items, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(items);
+    return text;
+}
+
+static void assert_index_intact(const char *path)
+{
+    static const char *const checks[] = {
+        "INSERT INTO article_fts (article_fts, rank) VALUES ('integrity-check', 1)",
+        "INSERT INTO quote_fts (quote_fts, rank) VALUES ('integrity-check', 1)",
+        "INSERT INTO entity_fts (entity_fts) VALUES ('integrity-check')",
+    };
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    sqlite3_busy_timeout(raw, 5000);
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+        cr_assert_eq(sqlite3_exec(raw, checks[i], NULL, NULL, NULL), SQLITE_OK, "%s: %s", checks[i],
+                     sqlite3_errmsg(raw));
+    cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
+}
+
+/* The schema's triggers, names and SQL, one per line in name order. */
+static char *triggers_of(const char *path)
+{
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *st = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(raw,
+                                    "SELECT name, sql FROM sqlite_schema"
+                                    " WHERE type = 'trigger' ORDER BY name",
+                                    -1, &st, NULL),
+                 SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        fprintf(out, "%s %s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
+    sqlite3_finalize(st);
+    cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
+    fclose(out);
+    return text;
+}
+
+Test(import, a_new_store_import_gives_the_store_an_ordinary_import_gives)
+{
+    store_a = open_new(path_a);
+    store_b = open_new(path_b);
+    import_ok(store_a, lines, false);
+    import_ok(store_b, lines, true);
+
+    char *a = export_of(store_a), *b = export_of(store_b);
+    cr_assert_str_eq(b, a);
+    free(a);
+    free(b);
+    /* The same hits, in the same order, with the same snippets. */
+    static const char *const queries[] = {"memorandum", "senate", "threat", "gates", "1993"};
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        a = hits_of(store_a, queries[i]);
+        b = hits_of(store_b, queries[i]);
+        cr_assert_str_eq(b, a, "search for %s", queries[i]);
+        cr_assert_neq(strcmp(b, "[]"), 0, "nothing found for %s", queries[i]);
+        free(a);
+        free(b);
+    }
+    assert_index_intact(path_b);
+    a = triggers_of(path_a);
+    b = triggers_of(path_b);
+    cr_assert_str_eq(b, a);
+    free(a);
+    free(b);
+}
+
+Test(import, later_writes_to_a_bulk_loaded_store_are_indexed)
+{
+    store_a = open_new(path_a);
+    import_ok(store_a, lines, true);
+    import_ok(store_a,
+              "{\"type\":\"article\",\"title\":\"Lisbon summit\",\"source\":\"Wire\","
+              "\"published_at\":\"2010-11-19\",\"body\":\"Allies meet in Lisbon.\"}\n"
+              "{\"type\":\"quote\",\"article\":\"lisbon-summit\",\"speaker\":\"robert-gates\","
+              "\"text\":\"Lisbon matters.\"}\n",
+              false);
+    char *hits = hits_of(store_a, "lisbon");
+    cr_assert(strstr(hits, "\"slug\":\"lisbon-summit\"") != NULL, "%s", hits);
+    cr_assert(strstr(hits, "\"type\":\"quote\"") != NULL, "%s", hits);
+    free(hits);
+    assert_index_intact(path_a);
+}
+
+Test(import, a_new_store_import_into_a_store_with_records_is_refused_and_changes_nothing)
+{
+    store_a = open_new(path_a);
+    import_ok(store_a, "{\"type\":\"entity\",\"name\":\"NATO\",\"entity_type\":\"organization\"}\n",
+              false);
+    char *before = export_of(store_a);
+    struct transfer_counts n;
+    struct record_error err;
+    cr_assert_eq(import_text(store_a, lines, true, &n, &err), DB_INVALID);
+    cr_assert(strstr(err.message, "empty store") != NULL, "%s", err.message);
+    char *after = export_of(store_a);
+    cr_assert_str_eq(after, before);
+    free(before);
+    free(after);
+}
+
+Test(import, a_failed_new_store_import_stores_nothing_and_keeps_the_triggers)
+{
+    store_a = open_new(path_a);
+    char *triggers = triggers_of(path_a);
+    char *bad = NULL;
+    cr_assert_geq(asprintf(&bad,
+                           "%s{\"type\":\"quote\",\"article\":\"nowhere\","
+                           "\"speaker\":\"robert-gates\",\"text\":\"x\"}\n",
+                           lines),
+                  0);
+    struct transfer_counts n;
+    struct record_error err;
+    cr_assert_eq(import_text(store_a, bad, true, &n, &err), DB_BAD_REF);
+    cr_assert_str_eq(err.field, "article");
+    free(bad);
+
+    char *empty = export_of(store_a);
+    cr_assert_str_eq(empty, "");
+    free(empty);
+    char *after = triggers_of(path_a);
+    cr_assert_str_eq(after, triggers);
+    free(after);
+    free(triggers);
+    /* An ordinary import afterwards is indexed by the triggers. */
+    import_ok(store_a, lines, false);
+    char *hits = hits_of(store_a, "memorandum");
+    cr_assert(strstr(hits, "defense-chiefs-sign-a-memorandum") != NULL, "%s", hits);
+    free(hits);
+    assert_index_intact(path_a);
+}
