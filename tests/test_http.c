@@ -198,6 +198,18 @@ Test(http, gzip_is_used_over_a_kilobyte_and_decodes_to_the_same_body)
     http_result_free(&plain);
     http_result_free(&zipped);
 
+    /* libcurl's own decoder, as a client uses it, gets the same body. */
+    struct http_result decoded_by_curl = http_request(
+        ts, "GET", "/v1/articles/us-russian-defense-chiefs-promote-deeper-ties", NULL, 0,
+        (const char *const[]){"Accept-Encoding: libcurl", NULL});
+    cr_assert_str_eq(http_header(&decoded_by_curl, "Content-Encoding"), "gzip");
+    struct http_result plain_again =
+        http_get(ts, "/v1/articles/us-russian-defense-chiefs-promote-deeper-ties");
+    cr_assert_eq(decoded_by_curl.body_len, plain_again.body_len);
+    cr_assert(memcmp(decoded_by_curl.body, plain_again.body, plain_again.body_len) == 0);
+    http_result_free(&decoded_by_curl);
+    http_result_free(&plain_again);
+
     /* Small answers go out as they are; q=0 refuses gzip. */
     struct http_result small = get_gzip("/healthz", &was_gzip);
     cr_assert(!was_gzip);

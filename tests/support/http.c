@@ -47,8 +47,15 @@ struct http_result http_request(const struct test_server *ts, const char *method
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)body_len);
     }
-    for (const char *const *h = headers; h != NULL && *h != NULL; h++)
+    for (const char *const *h = headers; h != NULL && *h != NULL; h++) {
+        /* "Accept-Encoding: libcurl" asks libcurl itself to offer gzip and
+         * decode the answer, as a real client would. */
+        if (strcmp(*h, "Accept-Encoding: libcurl") == 0) {
+            curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
+            continue;
+        }
         list = curl_slist_append(list, *h);
+    }
     if (list != NULL)
         curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
