@@ -10,33 +10,60 @@
 
 /* ---- co-mentions ------------------------------------------------------- */
 
+/* The articles of entity `f.value` a count looks at: its `:window` most
+ * recent, one range of mentions_by_entity in its own order. A hub's counts
+ * then cost what any entity's do (the top entity of a Zipf-shaped store is
+ * in most articles), and for an entity with fewer articles they are exact. */
+#define WINDOW_OF_F                                                                          \
+    "(SELECT article_id FROM mentions WHERE entity_id = f.value"                             \
+    " ORDER BY published_at DESC, article_id DESC LIMIT :window)"
+
 /* The one co-mention query behind related entities and both rings of the
- * graph. Its driving side walks mentions_by_entity for each entity of :from
- * and meets the other mentions of the same article through the primary key
- * (article_id, entity_id), so its cost follows the articles of :from, never
- * the store. A neighbour's strength is its largest number of articles shared
- * with any one entity of :from. :from and :exclude are JSON arrays of ids:
- * one statement then serves any number of entities. */
+ * graph: for each entity of :from, the other entities of its window's
+ * articles, met through the primary key (article_id, entity_id). A
+ * neighbour's strength is its largest number of articles shared with any
+ * one entity of :from. :from and :exclude are JSON arrays of ids: one
+ * statement then serves any number of entities. */
 static const char neighbours_sql[] =
     "SELECT " ENTITY_BRIEF_COLUMNS ", max(shared) AS strength"
     " FROM (SELECT m2.entity_id AS neighbour_id, count(*) AS shared"
-    "       FROM mentions m1 JOIN mentions m2 ON m2.article_id = m1.article_id"
-    "       WHERE m1.entity_id IN (SELECT value FROM json_each(:from))"
-    "         AND m2.entity_id NOT IN (SELECT value FROM json_each(:exclude))"
-    "       GROUP BY m1.entity_id, m2.entity_id HAVING count(*) >= :min_weight)"
+    "       FROM json_each(:from) f"
+    "       JOIN mentions m2 ON m2.article_id IN " WINDOW_OF_F
+    "       WHERE m2.entity_id NOT IN (SELECT value FROM json_each(:exclude))"
+    "       GROUP BY f.value, m2.entity_id HAVING count(*) >= :min_weight)"
     " JOIN entities e ON e.id = neighbour_id"
     " GROUP BY e.id ORDER BY strength DESC, e.name_key, e.id LIMIT :limit";
 
-/* Edges among a known set of at most GRAPH_MAX_NODES entities: each pair
- * once, the lower id first, counted from the lower id's mentions. */
+/* Edges among a known set of at most GRAPH_MAX_NODES entities, each pair
+ * once with the lower id first. Each side counts the pair in its own window
+ * (the centre in its full window, the others in their share) and the larger
+ * count stands, the same rule as a neighbour's strength; where both windows
+ * hold all their articles the two agree. The unary + keeps the planner
+ * from driving the count through the nodes' own mentions (a hub node has
+ * hundreds of thousands) instead of the windows' articles. */
 static const char edges_sql[] =
-    "SELECT m1.entity_id, m2.entity_id, count(*)"
-    " FROM mentions m1 JOIN mentions m2"
-    "   ON m2.article_id = m1.article_id AND m2.entity_id > m1.entity_id"
-    " WHERE m1.entity_id IN (SELECT value FROM json_each(:nodes))"
-    "   AND m2.entity_id IN (SELECT value FROM json_each(:nodes))"
-    " GROUP BY m1.entity_id, m2.entity_id HAVING count(*) >= :min_weight"
-    " ORDER BY m1.entity_id, m2.entity_id";
+    "SELECT min(source, target), max(source, target), max(shared)"
+    " FROM (SELECT f.value AS source, m2.entity_id AS target, count(*) AS shared"
+    "       FROM json_each(:nodes) f"
+    "       JOIN mentions m2 ON m2.article_id IN " WINDOW_OF_F
+    "       WHERE f.value <> :centre AND m2.entity_id <> f.value"
+    "         AND +m2.entity_id IN (SELECT value FROM json_each(:nodes))"
+    "       GROUP BY f.value, m2.entity_id"
+    "       UNION ALL"
+    "       SELECT :centre, m2.entity_id, count(*) FROM mentions m2"
+    "       WHERE m2.article_id IN (SELECT article_id FROM mentions WHERE entity_id = :centre"
+    "                               ORDER BY published_at DESC, article_id DESC"
+    "                               LIMIT :centre_window)"
+    "         AND m2.entity_id <> :centre"
+    "         AND +m2.entity_id IN (SELECT value FROM json_each(:nodes))"
+    "       GROUP BY m2.entity_id)"
+    " GROUP BY 1, 2 HAVING max(shared) >= :min_weight ORDER BY 1, 2";
+
+/* Whether the entity has at most :window articles, reading no more than
+ * one past the window. */
+static const char window_holds_all_sql[] =
+    "SELECT count(*) <= :window FROM (SELECT 1 FROM mentions WHERE entity_id = :id"
+    " LIMIT :window + 1)";
 
 static const char entity_brief_sql[] =
     "SELECT " ENTITY_BRIEF_COLUMNS " FROM entities e WHERE e.id = ?1";
@@ -73,7 +100,8 @@ static bool bind_ids(sqlite3_stmt *st, const char *name, const json_t *ids)
 /* Appends the strongest `limit` neighbours of the entities in `from`, not in
  * `exclude`, as row(st) items to `into`. */
 static enum db_status neighbours(struct db *db, const json_t *from, const json_t *exclude,
-                                 int64_t min_weight, int limit, row_to_json_fn row, json_t *into)
+                                 int64_t min_weight, int window, int limit, row_to_json_fn row,
+                                 json_t *into)
 {
     sqlite3_stmt *st = conn_list_stmt(db, neighbours_sql);
     if (st == NULL)
@@ -83,8 +111,41 @@ static enum db_status neighbours(struct db *db, const json_t *from, const json_t
         return DB_ERR;
     }
     bind_named_int(st, ":min_weight", min_weight);
+    bind_named_int(st, ":window", window);
     bind_named_int(st, ":limit", limit);
     return listing_all(db, st, row, into);
+}
+
+static enum db_status window_holds_all(struct db *db, int64_t id, int window, bool *holds_all)
+{
+    sqlite3_stmt *st = conn_stmt(db, window_holds_all_sql);
+    enum db_status rc = DB_ERR;
+
+    if (st == NULL)
+        goto done;
+    bind_named_int(st, ":id", id);
+    bind_named_int(st, ":window", window);
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        rc = conn_status(db, step);
+        goto done;
+    }
+    *holds_all = sqlite3_column_int(st, 0) != 0;
+    rc = DB_OK;
+done:
+    conn_done(st);
+    return rc;
+}
+
+/* The window each of `entities` gets from a shared budget of articles:
+ * fewer each as there are more of them, never fewer than
+ * RELATIONS_MIN_WINDOW, never more than `window`. */
+static int window_share(const struct relations_window *w, size_t entities)
+{
+    size_t share = entities > 0 ? (size_t)w->budget / entities : (size_t)w->window;
+    if (share < RELATIONS_MIN_WINDOW)
+        share = RELATIONS_MIN_WINDOW;
+    return share < (size_t)w->window ? (int)share : w->window;
 }
 
 /* The entity's brief {id, slug, name, type} (caller owns). */
@@ -117,9 +178,11 @@ static bool append_ids(json_t *ids, const json_t *nodes, size_t from)
     return true;
 }
 
-enum db_status db_relations_related(struct db *db, int64_t id, int limit, json_t **out)
+enum db_status db_relations_related(struct db *db, int64_t id, int limit, int window,
+                                    json_t **out)
 {
     json_t *entity = NULL, *self = NULL, *items = json_array(), *result = NULL;
+    bool holds_all = false;
     enum db_status rc = DB_ERR;
 
     if (items == NULL)
@@ -131,13 +194,15 @@ enum db_status db_relations_related(struct db *db, int64_t id, int limit, json_t
     if (self == NULL)
         goto done;
     /* A pair needs one shared article to be related at all. */
-    if ((rc = neighbours(db, self, self, 1, limit, related_row, items)) != DB_OK)
+    if ((rc = neighbours(db, self, self, 1, window, limit, related_row, items)) != DB_OK ||
+        (rc = window_holds_all(db, id, window, &holds_all)) != DB_OK)
         goto done;
     rc = DB_ERR;
     /* The entity is named, not described: its type is on its own page. */
-    result = json_pack("{s:O, s:{s:O, s:O, s:O}}", "data", items, "entity",
+    result = json_pack("{s:O, s:{s:O, s:O, s:O}, s:{s:i, s:b}}", "data", items, "entity",
                        "id", json_object_get(entity, "id"), "slug", json_object_get(entity, "slug"),
-                       "name", json_object_get(entity, "name"));
+                       "name", json_object_get(entity, "name"), "basis", "recent_articles",
+                       window, "complete", holds_all);
     if (result == NULL)
         goto done;
 
@@ -156,6 +221,7 @@ enum db_status db_relations_graph(struct db *db, const struct graph_query *q, js
 {
     json_t *nodes = json_array(), *edges = json_array(), *ids = json_array(), *ring = NULL;
     json_t *seed = NULL, *result = NULL;
+    int edge_window = q->window.window;
     enum db_status rc = DB_ERR;
 
     if (nodes == NULL || edges == NULL || ids == NULL)
@@ -181,8 +247,9 @@ enum db_status db_relations_graph(struct db *db, const struct graph_query *q, js
         if (ring == NULL || !append_ids(ring, nodes, ring_start))
             goto done;
         ring_start = before;
-        if ((rc = neighbours(db, ring, ids, q->min_weight, room, summary_entity_brief, nodes)) !=
-            DB_OK)
+        int window = window_share(&q->window, json_array_size(ring));
+        if ((rc = neighbours(db, ring, ids, q->min_weight, window, room, summary_entity_brief,
+                             nodes)) != DB_OK)
             goto done;
         rc = DB_ERR;
         if (!append_ids(ids, nodes, before))
@@ -197,12 +264,17 @@ enum db_status db_relations_graph(struct db *db, const struct graph_query *q, js
             conn_done(st);
             goto done;
         }
+        edge_window = window_share(&q->window, json_array_size(ids));
         bind_named_int(st, ":min_weight", q->min_weight);
+        bind_named_int(st, ":window", edge_window);
+        bind_named_int(st, ":centre", q->entity_id);
+        bind_named_int(st, ":centre_window", q->window.window);
         if ((rc = listing_all(db, st, edge_row, edges)) != DB_OK)
             goto done;
         rc = DB_ERR;
     }
-    result = json_pack("{s:O, s:O}", "nodes", nodes, "edges", edges);
+    result = json_pack("{s:O, s:O, s:{s:i}}", "nodes", nodes, "edges", edges, "basis",
+                       "recent_articles", edge_window);
     if (result == NULL)
         goto done;
 
@@ -535,16 +607,14 @@ static const char *const agreement_statuses[] = {"proposed", "signed", "pending_
 static const char *const agreement_kinds[] = {"memorandum", "treaty", "accord", "plan",
                                               "deal", "agreement", NULL};
 
-/* One statement, so the counts agree with each other. Every part counts
- * rows of an index (a count is cheapest on the smallest one, and a GROUP BY
- * on an indexed column walks it in order), not of a table. */
+/* The tallies of schema migration 5, which triggers keep in step with
+ * every write: one read of a few dozen rows, in one snapshot, so the
+ * counts agree with each other. A source is counted while it has
+ * articles. */
 static const char stats_sql[] =
-    "SELECT 'articles', NULL, count(*) FROM articles"
-    " UNION ALL SELECT 'quotes', NULL, count(*) FROM quotes"
-    " UNION ALL SELECT 'sources', NULL, count(*) FROM (SELECT source FROM articles GROUP BY source)"
-    " UNION ALL SELECT 'type', type, count(*) FROM entities GROUP BY type"
-    " UNION ALL SELECT 'status', status, count(*) FROM agreements GROUP BY status"
-    " UNION ALL SELECT 'kind', kind, count(*) FROM agreements GROUP BY kind";
+    "SELECT part, key, n FROM tallies WHERE part IN ('articles', 'quotes', 'entity_type',"
+    " 'agreement_status', 'agreement_kind')"
+    " UNION ALL SELECT 'sources', NULL, count(*) FROM tallies WHERE part = 'source' AND n > 0";
 
 /* {"total": 0, name: 0, ...} with a total first when with_total. */
 static json_t *zeros(const char *const *names, bool with_total)
@@ -594,11 +664,11 @@ enum db_status db_relations_stats(struct db *db, json_t **out)
             quotes = n;
         else if (strcmp(part, "sources") == 0)
             sources = n;
-        else if (strcmp(part, "type") == 0)
+        else if (strcmp(part, "entity_type") == 0)
             set_known(types, key, n, &entity_total);
-        else if (strcmp(part, "status") == 0)
+        else if (strcmp(part, "agreement_status") == 0)
             set_known(statuses, key, n, &agreement_total);
-        else
+        else if (strcmp(part, "agreement_kind") == 0)
             set_known(kinds, key, n, &kind_total);
     }
     if (step != SQLITE_DONE) {

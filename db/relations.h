@@ -8,12 +8,29 @@
 
 #include "db/db.h"
 
-/* The entities mentioned in the same articles as entity `id`, the most shared
- * articles first, ties by name, the entity itself left out: at most `limit`
- * of them. *out is {"entity": {id, slug, name}, "data": [{id, slug, name,
- * type, shared_articles}]} (caller owns). DB_NOT_FOUND if no entity has the
- * id. It is a top-N, not a page: the tail of a hub's list says little. */
-enum db_status db_relations_related(struct db *db, int64_t id, int limit, json_t **out);
+/* Co-mentions are counted over each entity's most recent articles, not all
+ * of them: a hub of a large store is in most of its articles, and counting
+ * all of them would cost seconds per request. An entity with no more
+ * articles than its window gets exact counts. */
+#define RELATIONS_WINDOW 2000     /* articles of the one entity related/graph grow from */
+#define RELATIONS_BUDGET 4000     /* articles shared out among a graph ring or its nodes */
+#define RELATIONS_MIN_WINDOW 25   /* the fewest articles any entity's share holds */
+
+struct relations_window {
+    int window; /* the most recent articles counted for one entity, >= 1 */
+    int budget; /* shared out among many, as window_share says */
+};
+
+/* The entities mentioned in the same articles as entity `id` among its
+ * `window` most recent articles, the most shared articles first, ties by
+ * name, the entity itself left out: at most `limit` of them. *out is
+ * {"entity": {id, slug, name}, "data": [{id, slug, name, type,
+ * shared_articles}], "basis": {"recent_articles": window, "complete": bool}}
+ * (caller owns); complete says that the window held all its articles.
+ * DB_NOT_FOUND if no entity has the id. It is a top-N, not a page: the tail
+ * of a hub's list says little. */
+enum db_status db_relations_related(struct db *db, int64_t id, int limit, int window,
+                                    json_t **out);
 
 #define GRAPH_MAX_NODES 200
 
@@ -22,6 +39,8 @@ struct graph_query {
     int depth;          /* 1: its neighbours; 2: their neighbours too */
     int64_t min_weight; /* the fewest shared articles that make an edge, >= 1 */
     int limit;          /* the most nodes, 1..GRAPH_MAX_NODES, the entity included */
+    struct relations_window window; /* the entity's own window, and the budget its
+                                       ring and the edges share */
 };
 
 /* The co-mention network around q->entity_id as {"nodes": [{id, slug, name,
@@ -30,7 +49,11 @@ struct graph_query {
  * strongest first; a node past q->limit is left out, so a hub cannot make
  * the answer huge. A node of the second ring is ranked by its strongest edge
  * to the first. Edges join included nodes only, weigh at least
- * q->min_weight, and appear once with source < target. DB_NOT_FOUND if the
+ * q->min_weight, and appear once with source < target. The entity's
+ * neighbours come from its own window; each later ring and the edges share
+ * the budget among their entities. The edges of the entity count its own
+ * window; "basis": {"recent_articles": n} tells the share every other
+ * node's edges were counted over. DB_NOT_FOUND if the
  * entity does not exist. */
 enum db_status db_relations_graph(struct db *db, const struct graph_query *q, json_t **out);
 

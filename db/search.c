@@ -441,7 +441,7 @@ bool db_search_is_key(const char *key)
 
 enum db_status db_search(struct db *db, const char *query, const char *type,
                          const struct keyset *after, int limit, json_t **items,
-                         struct keyset *next)
+                         struct keyset *next, bool *capped)
 {
     struct sql_buf sql = {0};
     char match[SEARCH_MATCH_MAX];
@@ -454,6 +454,7 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
     enum db_status rc = DB_INVALID;
 
     next->set = false;
+    *capped = false;
     if (limit < 1 || db_search_compile(query, match, sizeof match, NULL, 0) != DB_OK)
         goto done;
     if (type != NULL && source_named(type) == NULL)
@@ -461,18 +462,28 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
     if (after != NULL && after->set && !parse_key(after->key, &after_rank, &after_source))
         goto done;
 
-    /* Ranking needs every match's score, but only a page of snippets: the
-     * first query ranks ids alone (bm25 reads only the index), and each hit
-     * of the page then reads its record and snippet by rowid. */
-    sql_add(&sql, "SELECT type, id, rank FROM (");
+    /* The first query ranks ids alone (bm25 reads only the index), and each
+     * hit of the page then reads its record and snippet by rowid. Each index
+     * offers only its SEARCH_CANDIDATES newest matches (FTS5 walks rowids
+     * backwards without sorting): ranking every match of a common word
+     * would score half a store on every page. The extra candidate only
+     * tells that the cap was reached. */
+    sql_add(&sql, "SELECT type, id, rank, capped FROM (SELECT type, id, rank,"
+                  " max(is_capped) OVER () AS capped FROM (");
     for (size_t i = 0; i < SOURCE_COUNT; i++) {
         if (type != NULL && strcmp(type, sources[i].type) != 0)
             continue;
-        sql_add(&sql, "%sSELECT '%s' AS type, rowid AS id, %s AS rank FROM %s WHERE %s MATCH :q",
+        sql_add(&sql,
+                "%sSELECT '%s' AS type, id, rank, total > :candidates AS is_capped"
+                " FROM (SELECT id, rank, row_number() OVER (ORDER BY id DESC) AS n,"
+                " count(*) OVER () AS total"
+                " FROM (SELECT rowid AS id, %s AS rank FROM %s WHERE %s MATCH :q"
+                " ORDER BY rowid DESC LIMIT :candidates + 1))"
+                " WHERE n <= :candidates",
                 branches++ ? " UNION ALL " : "", sources[i].type, sources[i].rank, sources[i].fts,
                 sources[i].fts);
     }
-    sql_add(&sql, ")");
+    sql_add(&sql, "))");
     if (after_source != NULL)
         sql_add(&sql, " WHERE (rank, type, id) > (:after_rank, :after_type, :after_id)");
     sql_add(&sql, " ORDER BY rank, type, id LIMIT :limit");
@@ -494,11 +505,13 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
         bind_named_int(st, ":after_id", after->id);
     }
     bind_named_int(st, ":limit", (int64_t)limit + 1);
+    bind_named_int(st, ":candidates", SEARCH_CANDIDATES);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW && count <= (size_t)limit) {
         hits[count].source = source_named(conn_col_text(st, 0));
         hits[count].id = sqlite3_column_int64(st, 1);
         hits[count].rank = sqlite3_column_double(st, 2);
+        *capped |= sqlite3_column_int(st, 3) != 0;
         if (hits[count].source == NULL)
             goto done;
         count++;

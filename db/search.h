@@ -21,6 +21,8 @@
 #define SEARCH_QUERY_MAX_TERMS 32
 /* Room for the MATCH expression of any query that passes the limits. */
 #define SEARCH_MATCH_MAX 2048
+/* The most matches of one type that a search ranks. */
+#define SEARCH_CANDIDATES 1000
 
 /* A page of hits for `query`, best first (bm25; an article's title counts
  * more than its summary, which counts more than its body; an entity's name
@@ -33,12 +35,17 @@
  * <mark>...</mark>. *next is the position after the page (next->set false at
  * the end); its key holds the rank and type, so pass it back unchanged.
  *
+ * Only the SEARCH_CANDIDATES newest matches of each type are ranked (by id,
+ * which grows with each write); *capped tells that some type had more. A
+ * word found in half of a million articles is then ranked in milliseconds,
+ * and a query precise enough to matter is ranked whole.
+ *
  * DB_INVALID for a malformed query (db_search_compile says why), an unknown
  * type, a key that db_search_is_key refuses, or a query the index itself
  * refuses; other failures as usual. */
 enum db_status db_search(struct db *db, const char *query, const char *type,
                          const struct keyset *after, int limit, json_t **items,
-                         struct keyset *next);
+                         struct keyset *next, bool *capped);
 
 /* True for a keyset key db_search made (a cursor's key may be forged). */
 bool db_search_is_key(const char *key);

@@ -243,17 +243,32 @@ static bool project(struct reply *rep, json_t *items, const char *fields)
 
 int reply_page(struct reply *rep, json_t *items, const char *tag, const struct keyset *next)
 {
+    return reply_page_with(rep, items, tag, next, NULL);
+}
+
+int reply_page_with(struct reply *rep, json_t *items, const char *tag, const struct keyset *next,
+                    json_t *extra)
+{
     char cursor[CURSOR_MAX];
     json_t *page = NULL;
     if (next->set && !cursor_encode(tag, next, cursor, sizeof cursor)) {
         json_decref(items);
+        json_decref(extra);
         return reply_problem(rep, 500, NULL, "could not build the next cursor");
     }
     if (rep->fields != NULL && !project(rep, items, rep->fields)) {
         json_decref(items);
+        json_decref(extra);
         return rep->status;
     }
     page = json_pack("{s:o, s:s?}", "data", items, "next_cursor", next->set ? cursor : NULL);
+    /* json_object_update_new takes `extra` whatever happens. */
+    if (page != NULL && extra != NULL && json_object_update_new(page, extra) != 0) {
+        json_decref(page);
+        page = NULL;
+    } else if (page == NULL) {
+        json_decref(extra);
+    }
     if (page == NULL)
         return reply_problem(rep, 500, NULL, "could not build the page");
     int status = reply_json(rep, 200, page);

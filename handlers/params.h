@@ -63,6 +63,10 @@ bool params_path_ref_in(const struct request *req, struct reply *rep, struct db 
  * the ?fields= the server put in rep->fields, and leaves the cursor in
  * rep->next_cursor for the Link header. Takes items. */
 int reply_page(struct reply *rep, json_t *items, const char *tag, const struct keyset *next);
+/* reply_page with the members of `extra` (taken, may be NULL) added to the
+ * page beside "data" and "next_cursor". */
+int reply_page_with(struct reply *rep, json_t *items, const char *tag, const struct keyset *next,
+                    json_t *extra);
 
 /* The strong ETag of `target` (path and query) at `store_version`, in the
  * gzip variant or not: "s<version>-<hash>[-gz]". */

@@ -35,7 +35,7 @@ int handle_entity_related(const struct request *req, struct reply *rep)
         !params_path_ref(req, rep, KIND_ENTITY, &id))
         return rep->status;
 
-    enum db_status rc = db_relations_related(req->db, id, limit, &related);
+    enum db_status rc = db_relations_related(req->db, id, limit, RELATIONS_WINDOW, &related);
     if (rc != DB_OK)
         return reply_db_error(rep, rc, "entity");
     int status = reply_json(rep, 200, related);
@@ -63,6 +63,7 @@ int handle_graph(const struct request *req, struct reply *rep)
     q.depth = depth != NULL && strcmp(depth, "2") == 0 ? 2 : 1;
     q.min_weight = min_weight;
     q.limit = (int)limit;
+    q.window = (struct relations_window){RELATIONS_WINDOW, RELATIONS_BUDGET};
 
     enum db_status rc = db_relations_graph(req->db, &q, &graph);
     if (rc != DB_OK)

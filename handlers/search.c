@@ -37,6 +37,7 @@ int handle_search(const struct request *req, struct reply *rep)
     struct keyset after, next;
     const char *q, *type;
     json_t *items = NULL;
+    bool capped = false;
     int limit;
 
     if (!params_only(req, rep, allowed) || !search_query_param(req, rep, true, &q) ||
@@ -44,10 +45,14 @@ int handle_search(const struct request *req, struct reply *rep)
         !params_cursor(req, rep, "search", db_search_is_key, &after))
         return rep->status;
 
-    enum db_status rc = db_search(req->db, q, type, &after, limit, &items, &next);
+    enum db_status rc = db_search(req->db, q, type, &after, limit, &items, &next, &capped);
     if (rc == DB_INVALID)
         return search_reply_refused(rep);
     if (rc != DB_OK)
         return reply_db_error(rep, rc, "record");
-    return reply_page(rep, items, "search", &next);
+    /* Says how much was ranked, so a client can tell "the best of all
+     * matches" from "the best of the newest" and narrow its query. */
+    return reply_page_with(rep, items, "search", &next,
+                           json_pack("{s:{s:i, s:b}}", "basis", "recent_matches",
+                                     SEARCH_CANDIDATES, "complete", !capped));
 }

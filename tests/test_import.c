@@ -116,7 +116,9 @@ static char *hits_of(struct store *s, const char *query)
     json_t *items = NULL;
     struct keyset next;
     struct keyset first = {0};
-    cr_assert_eq(db_search(store_reader(s), query, NULL, &first, 100, &items, &next), DB_OK);
+    bool capped;
+    cr_assert_eq(db_search(store_reader(s), query, NULL, &first, 100, &items, &next, &capped),
+                 DB_OK);
     char *text = json_dumps(items, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(items);
     return text;

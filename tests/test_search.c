@@ -15,6 +15,8 @@
 
 #include "db/articles.h"
 #include "db/quotes.h"
+#include "db/relations.h"
+#include "db/schema.h"
 #include "db/search.h"
 #include "server/cursor.h"
 #include "server/sample.h"
@@ -797,11 +799,12 @@ Test(search_store, db_search_refuses_bad_queries_types_and_keys)
     struct db *db = open_with_sample();
     json_t *items = NULL;
     struct keyset next, after = {.set = true, .key = "nan,article", .id = 1};
-    cr_assert_eq(db_search(db, "title:x", NULL, NULL, 10, &items, &next), DB_INVALID);
-    cr_assert_eq(db_search(db, "memorandum", "agreement", NULL, 10, &items, &next), DB_INVALID);
-    cr_assert_eq(db_search(db, "memorandum", NULL, &after, 10, &items, &next), DB_INVALID);
+    bool capped;
+    cr_assert_eq(db_search(db, "title:x", NULL, NULL, 10, &items, &next, &capped), DB_INVALID);
+    cr_assert_eq(db_search(db, "memorandum", "agreement", NULL, 10, &items, &next, &capped), DB_INVALID);
+    cr_assert_eq(db_search(db, "memorandum", NULL, &after, 10, &items, &next, &capped), DB_INVALID);
     cr_assert_null(items);
-    cr_assert_eq(db_search(db, "memorandum", "article", NULL, 10, &items, &next), DB_OK);
+    cr_assert_eq(db_search(db, "memorandum", "article", NULL, 10, &items, &next, &capped), DB_OK);
     cr_assert_eq(json_array_size(items), 2);
     json_decref(items);
 }
@@ -814,15 +817,16 @@ Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
     store_close(store);
     store = NULL;
 
-    /* Back to version 3: no search tables or triggers. */
+    /* Back to version 3: no search tables or tallies, nor their triggers. */
     sqlite3 *raw = NULL;
     cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
     sqlite3_stmt *st = NULL;
     cr_assert_eq(sqlite3_prepare_v2(raw,
                                     "SELECT group_concat('DROP ' || type || ' ' || name, ';')"
-                                    " FROM sqlite_schema WHERE (type = 'trigger' AND name LIKE"
-                                    " '%fts%') OR (type = 'table' AND name IN ('article_fts',"
-                                    " 'quote_fts', 'entity_fts'))",
+                                    " FROM sqlite_schema WHERE (type = 'trigger' AND (name LIKE"
+                                    " '%fts%' OR name LIKE '%tallied%')) OR (type = 'table' AND"
+                                    " name IN ('article_fts', 'quote_fts', 'entity_fts',"
+                                    " 'tallies'))",
                                     -1, &st, NULL),
                  SQLITE_OK);
     cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
@@ -837,17 +841,26 @@ Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
     store = open_store(&created);
     cr_assert_not(created);
     struct db *db = store_reader(store);
-    cr_assert_eq(db_schema_version(db), 4);
+    cr_assert_eq(db_schema_version(db), schema_latest_version());
+    /* Migration 5 tallied the rows that were there. */
+    json_t *stats = NULL;
+    cr_assert_eq(db_relations_stats(db, &stats), DB_OK);
+    cr_assert_eq(json_integer_value(json_object_get(stats, "articles")), 3);
+    cr_assert_eq(json_integer_value(json_object_get(stats, "quotes")), 11);
+    cr_assert_eq(json_integer_value(json_object_get(json_object_get(stats, "entities"), "total")),
+                 32);
+    json_decref(stats);
     json_t *items = NULL;
     struct keyset next;
-    cr_assert_eq(db_search(db, "memorandum", "article", NULL, 10, &items, &next), DB_OK);
+    bool capped;
+    cr_assert_eq(db_search(db, "memorandum", "article", NULL, 10, &items, &next, &capped), DB_OK);
     cr_assert_eq(json_array_size(items), 2);
     json_decref(items);
-    cr_assert_eq(db_search(db, "nato", "entity", NULL, 10, &items, &next), DB_OK);
+    cr_assert_eq(db_search(db, "nato", "entity", NULL, 10, &items, &next, &capped), DB_OK);
     cr_assert_eq(json_array_size(items), 1, "aliases are indexed");
     cr_assert_str_eq(str(json_array_get(items, 0), "slug"), "north-atlantic-treaty-organization");
     json_decref(items);
-    cr_assert_eq(db_search(db, "threat", "quote", NULL, 10, &items, &next), DB_OK);
+    cr_assert_eq(db_search(db, "threat", "quote", NULL, 10, &items, &next, &capped), DB_OK);
     cr_assert_eq(json_array_size(items), 1);
     json_decref(items);
 }
@@ -903,11 +916,12 @@ Test(search_store, the_search_query_reads_only_the_indexes)
         for (int with_cursor = 0; with_cursor < 2; with_cursor++) {
             json_t *items = NULL;
             struct keyset next;
+            bool capped;
             char what[80];
             snprintf(what, sizeof what, "search type=%s%s", types[t] ? types[t] : "all",
                      with_cursor ? " cursor" : "");
             cr_assert_eq(db_search(db, "defense -nato \"working group\" memo*", types[t],
-                                   with_cursor ? &after : NULL, 20, &items, &next),
+                                   with_cursor ? &after : NULL, 20, &items, &next, &capped),
                          DB_OK, "%s", what);
             json_decref(items);
             expect_no_scan(db, what);
@@ -969,4 +983,88 @@ Test(search_store, q_filtered_article_and_quote_lists_use_indexes)
     struct quote_filter bad_quote = {.q = "\"open"};
     cr_assert_eq(db_quote_list(db, &bad_quote, NULL, 20, &items, &next), DB_INVALID);
     cr_assert_null(items);
+}
+
+/* ---- the candidate cap ------------------------------------------------- */
+
+/* SEARCH_CANDIDATES + 5 articles that all hold "zebra", one of them also
+ * "okapi"; with the sample, for a store where one word matches more than a
+ * search ranks. */
+#define CAP_ARTICLES (SEARCH_CANDIDATES + 5)
+
+static void start_crowded(void)
+{
+    json_t *articles = json_array();
+    char slug[32];
+    for (int i = 0; i < CAP_ARTICLES; i++) {
+        snprintf(slug, sizeof slug, "zebra-%04d", i);
+        json_array_append_new(articles,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s}", "slug", slug, "title", slug,
+                                        "source", "Savanna Wire", "published_at", "2012-03-04",
+                                        "body", i == 7 ? "a zebra met an okapi" : "a zebra"));
+    }
+    json_t *doc = json_pack("{s:o}", "articles", articles);
+    char *text = json_dumps(doc, 0);
+    ts = test_server_start_with(text);
+    free(text);
+    json_decref(doc);
+}
+
+TestSuite(search_cap, .init = start_crowded, .fini = stop, .timeout = 60);
+
+static json_t *basis_of(const char *target)
+{
+    struct http_result res = http_get(ts, target);
+    cr_assert_eq(res.status, 200, "%s: %ld", target, res.status);
+    json_t *basis = json_incref(json_object_get(res.json, "basis"));
+    cr_assert_not_null(basis, "%s: no basis", target);
+    http_result_free(&res);
+    return basis;
+}
+
+Test(search_cap, a_word_in_more_articles_than_the_cap_ranks_the_newest_and_says_so)
+{
+    json_t *basis = basis_of("/v1/search?q=zebra&type=article");
+    cr_assert_eq(json_integer_value(json_object_get(basis, "recent_matches")), SEARCH_CANDIDATES);
+    cr_assert(json_is_false(json_object_get(basis, "complete")));
+    json_decref(basis);
+
+    /* Every page of the walk holds ranked candidates only, each once: the
+     * newest SEARCH_CANDIDATES articles, none of the five oldest. */
+    json_t *ids = http_walk(ts, "/v1/search?q=zebra&type=article&limit=100");
+    cr_assert_eq(json_array_size(ids), SEARCH_CANDIDATES);
+    json_int_t oldest = -1;
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id) {
+        for (size_t j = 0; j < i; j++)
+            cr_assert_neq(json_integer_value(json_array_get(ids, j)), json_integer_value(id),
+                          "a hit came back twice");
+        if (oldest < 0 || json_integer_value(id) < oldest)
+            oldest = json_integer_value(id);
+    }
+    json_decref(ids);
+    struct http_result first = http_get(ts, "/v1/articles/zebra-0005");
+    struct http_result dropped = http_get(ts, "/v1/articles/zebra-0004");
+    cr_assert_eq(json_integer_value(json_object_get(first.json, "id")), oldest);
+    cr_assert_lt(json_integer_value(json_object_get(dropped.json, "id")), oldest);
+    http_result_free(&first);
+    http_result_free(&dropped);
+}
+
+Test(search_cap, a_precise_query_is_ranked_whole)
+{
+    json_t *basis = basis_of("/v1/search?q=zebra+okapi");
+    cr_assert(json_is_true(json_object_get(basis, "complete")));
+    json_decref(basis);
+    struct http_result res = http_get(ts, "/v1/search?q=zebra+okapi");
+    cr_assert_eq(json_array_size(json_object_get(res.json, "data")), 1);
+    cr_assert_str_eq(str(json_array_get(json_object_get(res.json, "data"), 0), "slug"),
+                     "zebra-0007");
+    http_result_free(&res);
+
+    /* The sample's own words stay complete beside the crowd. */
+    basis = basis_of("/v1/search?q=memorandum");
+    cr_assert(json_is_true(json_object_get(basis, "complete")));
+    json_decref(basis);
 }
