@@ -77,8 +77,7 @@ enum db_status db_entity_list(struct db *db, const struct entity_filter *filter,
 }
 
 static const char entity_get_sql[] =
-    "SELECT " ENTITY_COLUMNS ", e.created_at, e.updated_at,"
-    " (SELECT count(*) FROM quotes WHERE speaker_id = e.id)"
+    "SELECT " ENTITY_COLUMNS ", e.created_at, e.updated_at, e.quote_count"
     " FROM entities e WHERE e.id = ?";
 
 static const char entity_articles_sql[] =
@@ -90,16 +89,23 @@ static const char entity_quotes_sql[] =
     " JOIN articles a ON a.id = q.article_id WHERE q.speaker_id = ?1"
     " ORDER BY q.id DESC LIMIT ?2";
 
-/* Roles are gathered per agreement so one that the entity both is party to
- * and signed appears once, with both roles. */
+/* The newest agreements first, ranked before their roles are read: a hub
+ * organization is party to thousands, and grouping all their roles before
+ * the LIMIT cost more than the rest of its page. An entity that is both
+ * party and signatory gets both roles, party first. */
 static const char entity_agreements_sql[] =
-    "SELECT " AGREEMENT_BRIEF_COLUMNS ", json_group_array(r.role) FROM ("
-    "   SELECT agreement_id, 'party' AS role, 0 AS rank FROM agreement_parties WHERE entity_id = ?1"
+    "SELECT " AGREEMENT_BRIEF_COLUMNS ","
+    " (SELECT json_group_array(role) FROM ("
+    "   SELECT 'party' AS role FROM agreement_parties"
+    "   WHERE agreement_id = g.id AND entity_id = ?1"
     "   UNION ALL"
-    "   SELECT agreement_id, 'signatory', 1 FROM agreement_signatories WHERE entity_id = ?1"
-    "   ORDER BY rank) r"
-    " JOIN agreements g ON g.id = r.agreement_id"
-    " GROUP BY g.id ORDER BY g.signed_key DESC, g.id DESC LIMIT ?2";
+    "   SELECT 'signatory' FROM agreement_signatories"
+    "   WHERE agreement_id = g.id AND entity_id = ?1))"
+    " FROM agreements g"
+    " WHERE g.id IN (SELECT agreement_id FROM agreement_parties WHERE entity_id = ?1"
+    "                UNION ALL"
+    "                SELECT agreement_id FROM agreement_signatories WHERE entity_id = ?1)"
+    " ORDER BY g.signed_key DESC, g.id DESC LIMIT ?2";
 
 static json_t *entity_quote_row(sqlite3_stmt *st)
 {

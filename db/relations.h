@@ -12,8 +12,8 @@
  * of them: a hub of a large store is in most of its articles, and counting
  * all of them would cost seconds per request. An entity with no more
  * articles than its window gets exact counts. */
-#define RELATIONS_WINDOW 2000     /* articles of the one entity related/graph grow from */
-#define RELATIONS_BUDGET 4000     /* articles shared out among a graph ring or its nodes */
+#define RELATIONS_WINDOW 1000     /* articles of the one entity related/graph grow from */
+#define RELATIONS_BUDGET 2000     /* articles shared out among a graph ring or its nodes */
 #define RELATIONS_MIN_WINDOW 25   /* the fewest articles any entity's share holds */
 
 struct relations_window {

@@ -308,6 +308,10 @@ static const char *const migrations[] = {
     "INSERT INTO tallies SELECT 'agreement_status', status, count(*) FROM agreements"
     "  GROUP BY status;"
     "INSERT INTO tallies SELECT 'agreement_kind', kind, count(*) FROM agreements GROUP BY kind;"
+    /* An entity page shows how many quotes the entity speaks; a hub
+     * speaker has tens of thousands. */
+    "ALTER TABLE entities ADD COLUMN quote_count INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE entities SET quote_count = (SELECT count(*) FROM quotes WHERE speaker_id = entities.id);"
 
     "CREATE TRIGGER articles_tallied AFTER INSERT ON articles BEGIN"
     "  INSERT INTO tallies VALUES ('articles', '', 1)"
@@ -330,9 +334,16 @@ static const char *const migrations[] = {
     "CREATE TRIGGER quotes_tallied AFTER INSERT ON quotes BEGIN"
     "  INSERT INTO tallies VALUES ('quotes', '', 1)"
     "   ON CONFLICT DO UPDATE SET n = n + 1;"
+    "  UPDATE entities SET quote_count = quote_count + 1 WHERE id = NEW.speaker_id;"
     " END;"
     "CREATE TRIGGER quotes_untallied AFTER DELETE ON quotes BEGIN"
     "  UPDATE tallies SET n = n - 1 WHERE part = 'quotes' AND key = '';"
+    "  UPDATE entities SET quote_count = quote_count - 1 WHERE id = OLD.speaker_id;"
+    " END;"
+    "CREATE TRIGGER quotes_retallied AFTER UPDATE OF speaker_id ON quotes"
+    "  WHEN OLD.speaker_id IS NOT NEW.speaker_id BEGIN"
+    "  UPDATE entities SET quote_count = quote_count - 1 WHERE id = OLD.speaker_id;"
+    "  UPDATE entities SET quote_count = quote_count + 1 WHERE id = NEW.speaker_id;"
     " END;"
     "CREATE TRIGGER entities_tallied AFTER INSERT ON entities BEGIN"
     "  INSERT INTO tallies VALUES ('entity_type', NEW.type, 1)"

@@ -193,3 +193,33 @@ Test(entities, bad_parameters_and_unknown_entities)
         http_result_free(&res);
     }
 }
+
+Test(entities, an_entity_both_party_and_signatory_lists_the_agreement_once_with_both_roles)
+{
+    struct http_result res = http_write(ts, "POST", "/v1/agreements",
+                                        "{\"slug\": \"two-roles\", \"title\": \"Two roles pact\","
+                                        " \"kind\": \"deal\", \"status\": \"signed\","
+                                        " \"signed_on\": \"2030-01-01\","
+                                        " \"parties\": [\"robert-gates\", \"russia\"],"
+                                        " \"signatories\": [\"robert-gates\"]}",
+                                        NULL);
+    cr_assert_eq(res.status, 201, "%s", res.body);
+    http_result_free(&res);
+
+    res = http_get(ts, "/v1/entities/robert-gates");
+    cr_assert_eq(res.status, 200);
+    const json_t *agreements = json_object_get(res.json, "agreements");
+    const json_t *newest = json_array_get(agreements, 0);
+    cr_assert_str_eq(json_string_value(json_object_get(newest, "slug")), "two-roles",
+                     "the newest agreement comes first");
+    const json_t *roles = json_object_get(newest, "roles");
+    cr_assert_eq(json_array_size(roles), 2);
+    cr_assert_str_eq(json_string_value(json_array_get(roles, 0)), "party");
+    cr_assert_str_eq(json_string_value(json_array_get(roles, 1)), "signatory");
+    size_t i, seen = 0;
+    json_t *a;
+    json_array_foreach(agreements, i, a)
+        seen += strcmp(json_string_value(json_object_get(a, "slug")), "two-roles") == 0;
+    cr_assert_eq(seen, 1);
+    http_result_free(&res);
+}

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "db/articles.h"
+#include "db/entities.h"
 #include "db/quotes.h"
 #include "db/relations.h"
 #include "db/schema.h"
@@ -817,7 +818,8 @@ Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
     store_close(store);
     store = NULL;
 
-    /* Back to version 3: no search tables or tallies, nor their triggers. */
+    /* Back to version 3: no search tables or tallies, nor their triggers,
+     * nor the entities' quote counts. */
     sqlite3 *raw = NULL;
     cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
     sqlite3_stmt *st = NULL;
@@ -834,6 +836,9 @@ Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
     sqlite3_finalize(st);
     cr_assert_eq(sqlite3_exec(raw, drops, NULL, NULL, NULL), SQLITE_OK, "%s", sqlite3_errmsg(raw));
     free(drops);
+    cr_assert_eq(sqlite3_exec(raw, "ALTER TABLE entities DROP COLUMN quote_count", NULL, NULL,
+                              NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(raw));
     cr_assert_eq(sqlite3_exec(raw, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
     cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
 
@@ -849,6 +854,11 @@ Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
     cr_assert_eq(json_integer_value(json_object_get(stats, "quotes")), 11);
     cr_assert_eq(json_integer_value(json_object_get(json_object_get(stats, "entities"), "total")),
                  32);
+    json_decref(stats);
+    int64_t gates = 0;
+    cr_assert_eq(db_resolve(db, KIND_ENTITY, "robert-gates", &gates), DB_OK);
+    cr_assert_eq(db_entity_get(db, gates, &stats), DB_OK);
+    cr_assert_eq(json_integer_value(json_object_get(stats, "quote_count")), 4);
     json_decref(stats);
     json_t *items = NULL;
     struct keyset next;
