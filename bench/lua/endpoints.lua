@@ -2,21 +2,41 @@
 -- asks for, with ids, slugs and terms drawn at random so caches and
 -- indexes are exercised as a dashboard would.
 --   ENDPOINT=article|list|list_entity|entity|agreement|search|related|
---            graph|timeline|stats|revalidate
+--            graph|timeline|stats|revalidate|post
 --   ARTICLES, ENTITIES, AGREEMENTS: how many the store holds
 --   ETAG: for revalidate, the tag of REVALIDATE_PATH
+--   KEY: for post, an API key with the write scope
+-- Any other path (the baseline server) answers the same to every request.
 local endpoint = os.getenv("ENDPOINT") or "article"
 local articles = tonumber(os.getenv("ARTICLES") or "1000")
 local entities = tonumber(os.getenv("ENTITIES") or "100")
 local agreements = tonumber(os.getenv("AGREEMENTS") or "10")
 local etag = os.getenv("ETAG") or ""
 local revalidate_path = os.getenv("REVALIDATE_PATH") or "/v1/articles/1"
+local key = os.getenv("KEY") or ""
 local terms = {"memorandum", "treaty", "defense", "minister", "accord", "signed",
                "cooperation", "security", "talks", "agreement", "ratify", "deal"}
 
 math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0) % 100000)
 
 local function pick(n) return math.random(1, math.max(n, 1)) end
+
+-- Each post is a new article with a title of its own (a run tag, then a
+-- counter), so its slug is new too: a write, never a replay. About 2 KB of
+-- body, mentioning two entities of the store.
+local run_tag = string.format("%06x", math.random(0, 0xffffff))
+local posted = 0
+local post_body_text = string.rep("The ministers agreed to meet again before the summit. ", 36)
+local function post_request()
+    posted = posted + 1
+    local first = pick(entities)
+    local body = string.format(
+        '{"title": "Bench post %s %d", "source": "Bench Wire", "published_at": "2026-11-28",' ..
+        ' "body": "%s", "mentions": [{"entity": "%d", "count": 1}, {"entity": "%d", "count": 2}]}',
+        run_tag, posted, post_body_text, first, first % entities + 1)
+    return wrk.format("POST", "/v1/articles", {["Authorization"] = "Bearer " .. key,
+        ["Content-Type"] = "application/json"}, body)
+end
 
 request = function()
     local path
@@ -46,6 +66,8 @@ request = function()
         path = "/v1/stats"
     elseif endpoint == "revalidate" then
         return wrk.format("GET", revalidate_path, {["If-None-Match"] = etag})
+    elseif endpoint == "post" then
+        return post_request()
     end
     return wrk.format("GET", path)
 end
