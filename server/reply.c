@@ -37,6 +37,16 @@ int reply_json(struct reply *rep, int status, const json_t *value)
     return status;
 }
 
+int reply_json_text(struct reply *rep, int status, char *text, size_t len)
+{
+    free(rep->body);
+    rep->body = text;
+    rep->body_len = len;
+    rep->content_type = "application/json";
+    rep->status = status;
+    return status;
+}
+
 struct problem_kind {
     int status;
     const char *type;

@@ -1498,3 +1498,43 @@ Test(db, one_reader_serves_every_list_query_a_handler_can_make)
     db_set_logger(NULL);
     cr_expect_eq(logged, 0, "db/ logged %d errors", logged);
 }
+
+/* GET /v1/articles/{id} answers with the document SQLite writes; every other
+ * read of an article (and the tests of its members) uses db_article_get.
+ * The two must be the same JSON for every article, with control characters,
+ * quotes, backslashes and non-ASCII text in it, and with empty lists. */
+Test(db, the_article_document_sqlite_writes_equals_the_built_one)
+{
+    char err[512];
+    struct db *db = open_with_sample();
+    cr_assert_eq(load_json("{\"articles\": [{\"slug\": \"odd-text\", \"title\": \"Odd \\\"text\\\"\","
+                           " \"source\": \"W\\\\ire\", \"published_at\": \"2011-02-03T04:05:06Z\","
+                           " \"body\": \"Line one\\nline two\\ttabbed \\u00e9\\u2028 \\ud83d\\ude00 </script>\"}]}",
+                           err, sizeof err),
+                 DB_OK, "%s", err);
+    int compared = 0;
+    for (int64_t id = 1; id <= 10; id++) {
+        json_t *built = NULL;
+        enum db_status rc = db_article_get(db, id, &built);
+        char *text = NULL, updated[40];
+        size_t len = 0;
+        enum db_status doc_rc = db_article_document(db, id, &text, &len, updated, sizeof updated);
+        cr_assert_eq(doc_rc, rc, "article %lld", (long long)id);
+        if (rc != DB_OK)
+            continue;
+        cr_assert_eq(strlen(text), len);
+        json_error_t jerr;
+        json_t *written = json_loads(text, 0, &jerr);
+        cr_assert_not_null(written, "article %lld: %s\n%s", (long long)id, jerr.text, text);
+        char *a = json_dumps(built, JSON_COMPACT), *b = json_dumps(written, JSON_COMPACT);
+        cr_assert_str_eq(b, a, "article %lld differs", (long long)id);
+        cr_assert_str_eq(updated, json_string_value(json_object_get(built, "updated_at")));
+        free(a);
+        free(b);
+        json_decref(written);
+        json_decref(built);
+        free(text);
+        compared++;
+    }
+    cr_assert_eq(compared, 4, "the sample's three articles and the odd one");
+}
