@@ -269,6 +269,9 @@ struct search_source {
     const char *rank;
     const char *hit_sql; /* slug, title, snippet of one hit: ?1 MATCH, ?2 id */
     const char *path;
+    /* A row if the index holds more than ?2 matches of ?1: it walks rowids
+     * only, with no rank computed. */
+    const char *probe_sql;
 };
 
 /* In type order: hits of equal rank are ordered by type, then id. */
@@ -277,18 +280,21 @@ static const struct search_source sources[] = {
      "SELECT a.slug, a.title, " SNIPPET("article_fts")
      " FROM article_fts JOIN articles a ON a.id = article_fts.rowid"
      " WHERE article_fts MATCH ?1 AND article_fts.rowid = ?2",
-     "/v1/articles/"},
+     "/v1/articles/",
+     "SELECT 1 FROM article_fts WHERE article_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2"},
     {"entity", "entity_fts", "bm25(entity_fts, 10.0, 3.0)",
      "SELECT e.slug, e.name, " SNIPPET("entity_fts")
      " FROM entity_fts JOIN entities e ON e.id = entity_fts.rowid"
      " WHERE entity_fts MATCH ?1 AND entity_fts.rowid = ?2",
-     "/v1/entities/"},
+     "/v1/entities/",
+     "SELECT 1 FROM entity_fts WHERE entity_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2"},
     {"quote", "quote_fts", "bm25(quote_fts, 1.0)",
      "SELECT q.slug, CASE WHEN length(q.text) > 120 THEN substr(q.text, 1, 119) || '\xe2\x80\xa6'"
      " ELSE q.text END, " SNIPPET("quote_fts")
      " FROM quote_fts JOIN quotes q ON q.id = quote_fts.rowid"
      " WHERE quote_fts MATCH ?1 AND quote_fts.rowid = ?2",
-     "/v1/quotes/"},
+     "/v1/quotes/",
+     "SELECT 1 FROM quote_fts WHERE quote_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2"},
 };
 #define SOURCE_COUNT (sizeof sources / sizeof sources[0])
 
@@ -439,6 +445,22 @@ bool db_search_is_key(const char *key)
     return parse_key(key, &rank, &source);
 }
 
+/* Sets *capped when the index has more matches than a search ranks. */
+static enum db_status more_than_candidates(struct db *db, const struct search_source *source,
+                                           const char *match, bool *capped)
+{
+    sqlite3_stmt *st = conn_stmt(db, source->probe_sql);
+    if (st == NULL)
+        return DB_ERR;
+    conn_bind_text(st, 1, match);
+    sqlite3_bind_int64(st, 2, SEARCH_CANDIDATES);
+    int step = sqlite3_step(st);
+    enum db_status rc = step == SQLITE_ROW || step == SQLITE_DONE ? DB_OK : step_failure(db, step);
+    *capped |= step == SQLITE_ROW;
+    conn_done(st);
+    return rc;
+}
+
 enum db_status db_search(struct db *db, const char *query, const char *type,
                          const struct keyset *after, int limit, json_t **items,
                          struct keyset *next, bool *capped)
@@ -466,24 +488,21 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
      * hit of the page then reads its record and snippet by rowid. Each index
      * offers only its SEARCH_CANDIDATES newest matches (FTS5 walks rowids
      * backwards without sorting): ranking every match of a common word
-     * would score half a store on every page. The extra candidate only
-     * tells that the cap was reached. */
-    sql_add(&sql, "SELECT type, id, rank, capped FROM (SELECT type, id, rank,"
-                  " max(is_capped) OVER () AS capped FROM (");
+     * would score half a store on every page. Whether there were more is
+     * asked of each index apart (more_than_candidates): numbering the
+     * candidates in the ranking query itself cost three times the
+     * ranking. */
+    sql_add(&sql, "SELECT type, id, rank FROM (");
     for (size_t i = 0; i < SOURCE_COUNT; i++) {
         if (type != NULL && strcmp(type, sources[i].type) != 0)
             continue;
         sql_add(&sql,
-                "%sSELECT '%s' AS type, id, rank, total > :candidates AS is_capped"
-                " FROM (SELECT id, rank, row_number() OVER (ORDER BY id DESC) AS n,"
-                " count(*) OVER () AS total"
-                " FROM (SELECT rowid AS id, %s AS rank FROM %s WHERE %s MATCH :q"
-                " ORDER BY rowid DESC LIMIT :candidates + 1))"
-                " WHERE n <= :candidates",
+                "%sSELECT '%s' AS type, id, rank FROM (SELECT rowid AS id, %s AS rank FROM %s"
+                " WHERE %s MATCH :q ORDER BY rowid DESC LIMIT :candidates)",
                 branches++ ? " UNION ALL " : "", sources[i].type, sources[i].rank, sources[i].fts,
                 sources[i].fts);
     }
-    sql_add(&sql, "))");
+    sql_add(&sql, ")");
     if (after_source != NULL)
         sql_add(&sql, " WHERE (rank, type, id) > (:after_rank, :after_type, :after_id)");
     sql_add(&sql, " ORDER BY rank, type, id LIMIT :limit");
@@ -511,7 +530,6 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
         hits[count].source = source_named(conn_col_text(st, 0));
         hits[count].id = sqlite3_column_int64(st, 1);
         hits[count].rank = sqlite3_column_double(st, 2);
-        *capped |= sqlite3_column_int(st, 3) != 0;
         if (hits[count].source == NULL)
             goto done;
         count++;
@@ -522,6 +540,13 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
     }
     conn_done(st);
     st = NULL;
+    for (size_t i = 0; i < SOURCE_COUNT; i++) {
+        if (type != NULL && strcmp(type, sources[i].type) != 0)
+            continue;
+        if ((rc = more_than_candidates(db, &sources[i], match, capped)) != DB_OK)
+            goto done;
+        rc = DB_ERR;
+    }
 
     for (size_t i = 0; i < count && i < (size_t)limit; i++) {
         json_t *item = NULL;
