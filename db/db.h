@@ -56,6 +56,13 @@ struct db *store_reader(struct store *store);
 struct db *store_writer_begin(struct store *store);
 void store_writer_end(struct store *store);
 
+/* Calls observe(ctx, held_us) each time a writer releases the write lock,
+ * with how long it held it (a write transaction's latency, queueing for
+ * the lock excluded). observe runs under the lock: it must be quick and
+ * must not write. NULL stops the calls. */
+void store_set_write_observer(struct store *store, void (*observe)(void *ctx, uint64_t held_us),
+                              void *ctx);
+
 /* Like store_writer_begin, but waits at most the busy timeout for the lock:
  * NULL with *status DB_BUSY then, or DB_READ_ONLY for a read-only store. */
 struct db *store_writer_try(struct store *store, enum db_status *status);

@@ -26,6 +26,10 @@ struct store {
     struct reader_list readers;
     pthread_mutex_t writer_lock;
     struct db *writer; /* NULL when read-only */
+    /* Set and read under writer_lock. */
+    struct timespec writer_since;
+    void (*write_observe)(void *ctx, uint64_t held_us);
+    void *write_ctx;
 };
 
 static bool file_exists(const char *path)
@@ -167,11 +171,32 @@ struct db *store_writer_begin(struct store *store)
     if (store->writer == NULL)
         return NULL;
     pthread_mutex_lock(&store->writer_lock);
+    clock_gettime(CLOCK_MONOTONIC, &store->writer_since);
     return store->writer;
 }
 
 void store_writer_end(struct store *store)
 {
+    if (store->writer == NULL)
+        return;
+    if (store->write_observe != NULL) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t us = (int64_t)(now.tv_sec - store->writer_since.tv_sec) * 1000000 +
+                     (now.tv_nsec - store->writer_since.tv_nsec) / 1000;
+        store->write_observe(store->write_ctx, us > 0 ? (uint64_t)us : 0);
+    }
+    pthread_mutex_unlock(&store->writer_lock);
+}
+
+void store_set_write_observer(struct store *store, void (*observe)(void *ctx, uint64_t held_us),
+                              void *ctx)
+{
+    /* Under the lock, so a writer finishing now sees both or neither. */
+    if (store->writer != NULL)
+        pthread_mutex_lock(&store->writer_lock);
+    store->write_observe = observe;
+    store->write_ctx = ctx;
     if (store->writer != NULL)
         pthread_mutex_unlock(&store->writer_lock);
 }
@@ -212,6 +237,7 @@ struct db *store_writer_try(struct store *store, enum db_status *status)
         *status = DB_BUSY;
         return NULL;
     }
+    clock_gettime(CLOCK_MONOTONIC, &store->writer_since);
     *status = DB_OK;
     return store->writer;
 }

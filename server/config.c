@@ -20,6 +20,8 @@ void config_defaults(struct config *cfg)
     cfg->connection_timeout_s = 30;
     cfg->connection_limit = 1024;
     cfg->access_log = true;
+    cfg->log_level = LOG_INFO;
+    cfg->log_format = LOG_JSON;
     snprintf(cfg->cors_origin, sizeof cfg->cors_origin, "*");
 }
 
@@ -44,6 +46,14 @@ const char *config_usage(void)
            "  --max-connections N    concurrent connections (WIREBASE_MAX_CONNECTIONS,\n"
            "                         default 1024)\n"
            "  --no-access-log        do not log requests (WIREBASE_ACCESS_LOG=0)\n"
+           "  --log-level LEVEL      error or info: info adds notices to errors\n"
+           "                         (WIREBASE_LOG_LEVEL, default info)\n"
+           "  --log-format FORMAT    json (a JSON object a line) or text, for every log line\n"
+           "                         (WIREBASE_LOG_FORMAT, default json)\n"
+           "  --metrics-token TOKEN  GET /metrics then needs Authorization: Bearer TOKEN\n"
+           "                         (WIREBASE_METRICS_TOKEN, default none: open)\n"
+           "  --print-config         print the effective settings as WIREBASE_* lines,\n"
+           "                         secrets redacted, and exit\n"
            "  --cors-origin ORIGIN   Access-Control-Allow-Origin: * or one http(s) origin\n"
            "                         (WIREBASE_CORS_ORIGIN, default *)\n"
            "  --auth MODE            who needs an API key (WIREBASE_AUTH): writes (default,\n"
@@ -124,7 +134,8 @@ static bool parse_bool(const char *text, bool *out)
 }
 
 /* One setting: its flag, its variable, and how its value is read. */
-enum setting_kind { S_PATH, S_LISTEN, S_INT, S_FLAG, S_NEG_FLAG, S_AUTH, S_ORIGIN };
+enum setting_kind { S_PATH, S_LISTEN, S_INT, S_FLAG, S_NEG_FLAG, S_AUTH, S_ORIGIN, S_LOG_LEVEL,
+                    S_LOG_FORMAT, S_SECRET };
 
 struct setting {
     const char *flag;
@@ -149,6 +160,9 @@ static const struct setting settings[] = {
     {"--timeout", "WIREBASE_TIMEOUT", S_INT, 1, 3600, FIELD(connection_timeout_s)},
     {"--max-connections", "WIREBASE_MAX_CONNECTIONS", S_INT, 1, 100000, FIELD(connection_limit)},
     {"--no-access-log", "WIREBASE_ACCESS_LOG", S_NEG_FLAG, 0, 0, FIELD(access_log)},
+    {"--log-level", "WIREBASE_LOG_LEVEL", S_LOG_LEVEL, 0, 0, FIELD(log_level)},
+    {"--log-format", "WIREBASE_LOG_FORMAT", S_LOG_FORMAT, 0, 0, FIELD(log_format)},
+    {"--metrics-token", "WIREBASE_METRICS_TOKEN", S_SECRET, 0, 0, FIELD(metrics_token)},
     {"--auth", "WIREBASE_AUTH", S_AUTH, 0, 0, FIELD(auth_all)},
     {"--cors-origin", "WIREBASE_CORS_ORIGIN", S_ORIGIN, 0, 0, FIELD(cors_origin)},
 };
@@ -223,6 +237,32 @@ static bool apply(struct config *cfg, const struct setting *s, const char *value
         }
         snprintf(err, errlen, "%s: \"%s\" is not writes or all", name, value);
         return false;
+    case S_LOG_LEVEL:
+        if (strcmp(value, "error") == 0 || strcmp(value, "info") == 0) {
+            cfg->log_level = strcmp(value, "error") == 0 ? LOG_ERROR : LOG_INFO;
+            return true;
+        }
+        snprintf(err, errlen, "%s: \"%s\" is not error or info", name, value);
+        return false;
+    case S_LOG_FORMAT:
+        if (strcmp(value, "json") == 0 || strcmp(value, "text") == 0) {
+            cfg->log_format = strcmp(value, "json") == 0 ? LOG_JSON : LOG_TEXT;
+            return true;
+        }
+        snprintf(err, errlen, "%s: \"%s\" is not json or text", name, value);
+        return false;
+    case S_SECRET:
+        /* Compared with what clients send in a header: visible ASCII only.
+         * The message never repeats the value. */
+        if (strlen(value) >= sizeof cfg->metrics_token ||
+            strspn(value, "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ/=") != strlen(value)) {
+            snprintf(err, errlen, "%s: must be at most 255 characters of letters, digits and "
+                                  "-._~+/=!#$%%&'*^`|", name);
+            return false;
+        }
+        snprintf(base + s->offset, sizeof cfg->metrics_token, "%s", value);
+        return true;
     }
     return false;
 }
@@ -235,12 +275,18 @@ enum config_result config_load(struct config *cfg, int argc, char **argv, int fi
         if (value != NULL && !apply(cfg, &settings[i], value, true, err, errlen))
             return CONFIG_INVALID;
     }
+    bool print = false;
     for (int a = first; a < argc; a++) {
         const char *arg = argv[a];
         if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
             return CONFIG_HELP;
         if (strcmp(arg, "--version") == 0)
             return CONFIG_VERSION;
+        /* Printed after every flag is read, so it shows their effect. */
+        if (strcmp(arg, "--print-config") == 0) {
+            print = true;
+            continue;
+        }
 
         /* Both "--flag value" and "--flag=value". */
         const char *eq = strchr(arg, '=');
@@ -271,7 +317,7 @@ enum config_result config_load(struct config *cfg, int argc, char **argv, int fi
         if (!apply(cfg, s, value, false, err, errlen))
             return CONFIG_INVALID;
     }
-    return CONFIG_OK;
+    return print ? CONFIG_PRINT : CONFIG_OK;
 }
 
 bool config_takes_value(const char *arg)
@@ -282,4 +328,36 @@ bool config_takes_value(const char *arg)
         if (strcmp(settings[i].flag, arg) == 0)
             return settings[i].kind != S_FLAG && settings[i].kind != S_NEG_FLAG;
     return false;
+}
+
+void config_print(const struct config *cfg, FILE *out)
+{
+    const char *base = (const char *)cfg;
+    for (size_t i = 0; i < SETTING_COUNT; i++) {
+        const struct setting *s = &settings[i];
+        const void *field = base + s->offset;
+        fprintf(out, "%s=", s->env);
+        switch (s->kind) {
+        case S_PATH:
+        case S_ORIGIN: fputs(field, out); break;
+        case S_LISTEN:
+            fprintf(out, strchr(cfg->listen_host, ':') ? "[%s]:%u" : "%s:%u", cfg->listen_host,
+                    cfg->port);
+            break;
+        case S_INT:
+            if (s->offset == FIELD(max_body) || s->offset == FIELD(max_import))
+                fprintf(out, "%zu", *(const size_t *)field);
+            else
+                fprintf(out, "%d", *(const int *)field);
+            break;
+        case S_FLAG:
+        case S_NEG_FLAG: fputs(*(const bool *)field ? "1" : "0", out); break;
+        case S_AUTH: fputs(cfg->auth_all ? "all" : "writes", out); break;
+        case S_LOG_LEVEL: fputs(cfg->log_level == LOG_ERROR ? "error" : "info", out); break;
+        case S_LOG_FORMAT: fputs(cfg->log_format == LOG_JSON ? "json" : "text", out); break;
+        /* Whether one is set is worth knowing; its value is not shown. */
+        case S_SECRET: fputs(((const char *)field)[0] != '\0' ? "<redacted>" : "", out); break;
+        }
+        fputc('\n', out);
+    }
 }

@@ -4,6 +4,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+
+#include "server/log.h"
 
 struct config {
     char db_path[1024];
@@ -19,18 +22,22 @@ struct config {
     int connection_timeout_s;
     int connection_limit;
     bool access_log;
+    enum log_level log_level;
+    enum log_format log_format;
+    char metrics_token[256]; /* "" when /metrics is open; a secret otherwise */
     char cors_origin[256]; /* Access-Control-Allow-Origin */
     bool auth_all;         /* reads need an API key too, not only writes */
 };
 
-enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_INVALID };
+enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_INVALID, CONFIG_PRINT };
 
 /* The defaults: ./wirebase.db, 127.0.0.1:8080, 2 threads, 1 MiB bodies, API
  * keys needed for writes only. */
 void config_defaults(struct config *cfg);
 
 /* Applies WIREBASE_* variables, then argv[first..argc) flags. On
- * CONFIG_INVALID err says which setting and why. */
+ * CONFIG_INVALID err says which setting and why. CONFIG_PRINT: the flags
+ * held --print-config (and were all valid). */
 enum config_result config_load(struct config *cfg, int argc, char **argv, int first, char *err,
                                size_t errlen);
 
@@ -41,6 +48,10 @@ bool config_parse_listen(const char *text, char *host, size_t hostlen, unsigned 
  * argument as its value ("--db PATH"), so commands with positional
  * arguments can tell values from files. */
 bool config_takes_value(const char *arg);
+
+/* Writes every setting as a WIREBASE_NAME=value line (the form an
+ * environment file takes), secrets as <redacted>. */
+void config_print(const struct config *cfg, FILE *out);
 
 /* The `serve` usage text. */
 const char *config_usage(void);

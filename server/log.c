@@ -2,11 +2,20 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
 static FILE *access_stream;
 static int access_configured;
+static enum log_level level_wanted = LOG_INFO;
+static enum log_format format_wanted = LOG_JSON;
+
+void log_configure(enum log_level level, enum log_format format)
+{
+    level_wanted = level;
+    format_wanted = format;
+}
 
 void log_set_access_stream(FILE *stream)
 {
@@ -24,6 +33,17 @@ static void utc_now(char *buf, size_t len)
     snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
+/* Writes a JSON object as one line; false when it could not be built. */
+static bool put_json_line(FILE *out, json_t *line)
+{
+    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (text != NULL)
+        fprintf(out, "%s\n", text);
+    free(text);
+    json_decref(line);
+    return text != NULL;
+}
+
 static void log_line(const char *level, const char *component, const char *fmt, va_list ap)
 {
     char when[40], message[1024];
@@ -31,6 +51,10 @@ static void log_line(const char *level, const char *component, const char *fmt, 
     vsnprintf(message, sizeof message, fmt, ap);
     /* One fprintf per line: stdio locks the stream per call, so lines from
      * worker threads never interleave. */
+    if (format_wanted == LOG_JSON &&
+        put_json_line(stderr, json_pack("{s:s, s:s, s:s, s:s}", "time", when, "level", level,
+                                        "component", component, "message", message)))
+        return;
     fprintf(stderr, "%s %s %s: %s\n", when, level, component, message);
 }
 
@@ -44,28 +68,45 @@ void log_error(const char *component, const char *fmt, ...)
 
 void log_info(const char *component, const char *fmt, ...)
 {
+    if (level_wanted < LOG_INFO)
+        return;
     va_list ap;
     va_start(ap, fmt);
     log_line("info", component, fmt, ap);
     va_end(ap);
 }
 
+/* The path for a text line: client text, so anything that is not
+ * printable ASCII (or is a space, which separates the fields) becomes '?'
+ * and cannot forge a line or a field. */
+static void printable_copy(char *out, size_t len, const char *text)
+{
+    size_t i = 0;
+    for (; text[i] != '\0' && i + 1 < len; i++)
+        out[i] = text[i] > 0x20 && text[i] < 0x7f ? text[i] : '?';
+    out[i] = '\0';
+}
+
 void log_access(const char *method, const char *path, const char *route, int status,
-                uint64_t bytes, uint64_t duration_us)
+                uint64_t bytes, uint64_t duration_us, const char *request_id)
 {
     FILE *out = access_configured ? access_stream : stderr;
     if (out == NULL)
         return;
     char when[40];
     utc_now(when, sizeof when);
+    if (format_wanted == LOG_TEXT) {
+        char shown[1024];
+        printable_copy(shown, sizeof shown, path);
+        fprintf(out, "%s info access: %s %s %d %llu B %llu us route=%s id=%s\n", when, method,
+                shown, status, (unsigned long long)bytes, (unsigned long long)duration_us,
+                route != NULL ? route : "-", request_id != NULL ? request_id : "-");
+        return;
+    }
     /* jansson escapes the path, which is client text and may hold quotes or
      * control characters that would otherwise forge log lines. */
-    json_t *line = json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:I, s:I}", "time", when,
-                             "method", method, "path", path, "route", route, "status", status,
-                             "bytes", (json_int_t)bytes, "duration_us", (json_int_t)duration_us);
-    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    if (text != NULL)
-        fprintf(out, "%s\n", text);
-    free(text);
-    json_decref(line);
+    put_json_line(out, json_pack("{s:s, s:s, s:s, s:s?, s:i, s:I, s:I, s:s?}", "time", when,
+                                 "method", method, "path", path, "route", route, "status",
+                                 status, "bytes", (json_int_t)bytes, "duration_us",
+                                 (json_int_t)duration_us, "request_id", request_id));
 }

@@ -34,8 +34,23 @@ static const char usage[] =
     "  import FILE [--partial]    add NDJSON records, as POST /v1/import does\n"
     "  export                     write the whole store as NDJSON to stdout\n"
     "\n"
-    "  --help       this text\n"
-    "  --version    print the version\n";
+    "  --help       this text; wirebase COMMAND --help for a command's options\n"
+    "  --version    print the version\n"
+    "\n"
+    "Every option has a WIREBASE_* environment variable (listed in each\n"
+    "command's help); flags override the environment. Exit codes: 0 done,\n"
+    "1 failed at run time, 2 bad usage or configuration.\n";
+
+static const char load_usage[] =
+    "usage: wirebase load FILE.json [--db PATH]\n"
+    "  adds a dataset file (the format of data/sample.json) to a database in one\n"
+    "  transaction: if any record is invalid, nothing is stored\n"
+    "\n"
+    "  --db PATH        database file (WIREBASE_DB, default ./wirebase.db);\n"
+    "                   created when missing\n"
+    "  --busy-timeout MS, --cache-size KIB   as for serve (see wirebase serve --help)\n"
+    "  --print-config   print the effective settings and exit\n"
+    "  --help           this text\n";
 
 static void log_db_message(const char *message)
 {
@@ -86,8 +101,10 @@ static int run_serve(int argc, char **argv)
     case CONFIG_HELP: fputs(config_usage(), stdout); return EXIT_OK;
     case CONFIG_VERSION: printf("wirebase %s\n", WIREBASE_VERSION); return EXIT_OK;
     case CONFIG_INVALID: fprintf(stderr, "wirebase serve: %s\n", err); return EXIT_USAGE;
+    case CONFIG_PRINT: config_print(&cfg, stdout); return EXIT_OK;
     case CONFIG_OK: break;
     }
+    log_configure(cfg.log_level, cfg.log_format);
     if (!cfg.access_log)
         log_set_access_stream(NULL);
 
@@ -151,9 +168,10 @@ static int run_load(int argc, char **argv)
             args[nargs++] = argv[++a];
     }
     switch (config_load(&cfg, nargs, args, 0, err, sizeof err)) {
-    case CONFIG_HELP: fputs(usage, stdout); return EXIT_OK;
+    case CONFIG_HELP: fputs(load_usage, stdout); return EXIT_OK;
     case CONFIG_VERSION: printf("wirebase %s\n", WIREBASE_VERSION); return EXIT_OK;
     case CONFIG_INVALID: fprintf(stderr, "wirebase load: %s\n", err); return EXIT_USAGE;
+    case CONFIG_PRINT: config_print(&cfg, stdout); return EXIT_OK;
     case CONFIG_OK: break;
     }
     if (file == NULL) {

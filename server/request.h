@@ -7,6 +7,8 @@
 #include "db/db.h"
 #include "server/query.h"
 
+struct metrics;
+
 struct request {
     const char *method;       /* as sent; HEAD reaches GET handlers */
     const char *path;         /* the request path, percent-decoded */
@@ -21,4 +23,5 @@ struct request {
     const char *(*header)(const struct request *req, const char *name);
     void *transport;          /* the connection behind header() */
     const char *client;       /* the API key's public id, or "anonymous" */
+    struct metrics *metrics;  /* the server's, for GET /metrics */
 };

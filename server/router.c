@@ -54,6 +54,8 @@ enum route_result router_match(const struct route *routes, size_t count, const c
         if (!pattern_matches(routes[i].pattern, path, &id, &id_len))
             continue;
         path_known = true;
+        if (match->path_route == NULL)
+            match->path_route = &routes[i];
         add_allowed(match->allow, sizeof match->allow, routes[i].method);
         if (strcmp(routes[i].method, "GET") == 0)
             add_allowed(match->allow, sizeof match->allow, "HEAD");

@@ -31,6 +31,9 @@ enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
 
 struct route_match {
     const struct route *route;
+    /* The first route whose pattern matched, whatever its method (NULL for
+     * an unknown path): what a 405 or a preflight is counted under. */
+    const struct route *path_route;
     /* The raw (still percent-encoded) {id} segment, pointing into the path. */
     const char *id;
     size_t id_len;

@@ -4,6 +4,7 @@
 #include "handlers/articles.h"
 #include "handlers/entities.h"
 #include "handlers/meta.h"
+#include "handlers/ops.h"
 #include "handlers/quotes.h"
 #include "handlers/relations.h"
 #include "handlers/search.h"
@@ -43,6 +44,10 @@ const struct route routes[] = {
     {"GET", "/healthz", handle_healthz, ROUTE_PUBLIC | ROUTE_NO_DB},
     {"GET", "/readyz", handle_readyz, ROUTE_PUBLIC},
     {"GET", "/version", handle_version, ROUTE_PUBLIC},
+    /* Scrapers and integrators carry no API key; /metrics has a token of
+     * its own (--metrics-token). */
+    {"GET", "/metrics", handle_metrics, ROUTE_PUBLIC | ROUTE_NO_DB},
+    {"GET", "/openapi.json", handle_openapi, ROUTE_PUBLIC | ROUTE_NO_DB},
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];

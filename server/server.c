@@ -14,10 +14,12 @@
 #include "server/auth.h"
 #include "handlers/params.h"
 #include "server/log.h"
+#include "server/metrics.h"
 #include "server/negotiate.h"
 #include "server/query.h"
 #include "server/reply.h"
 #include "server/request.h"
+#include "server/request_id.h"
 #include "server/router.h"
 #include "server/routes.h"
 
@@ -27,6 +29,7 @@ struct server {
     struct config cfg;
     atomic_int in_flight;
     unsigned short port;
+    struct metrics *metrics;
 };
 
 /* One request's state, from the request line to the completion callback. */
@@ -49,6 +52,8 @@ struct exchange {
     bool is_write;
     bool gzip_ok;    /* the client accepts gzip and the reply may use it */
     char client[32]; /* the API key's public id, or "anonymous" */
+    const struct route *metric_route; /* what the metrics count it under */
+    char request_id[REQUEST_ID_MAX + 1];
 };
 
 static uint64_t micros_since(const struct timespec *start)
@@ -85,9 +90,12 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     struct exchange *ex = *req_cls;
     if (ex == NULL)
         return;
-    if (ex->status != 0)
+    if (ex->status != 0) {
+        uint64_t us = micros_since(&ex->started_at);
         log_access(ex->method, ex->target ? ex->target : "", ex->route, ex->status, ex->bytes,
-                   micros_since(&ex->started_at));
+                   us, ex->request_id[0] != '\0' ? ex->request_id : NULL);
+        metrics_request_done(srv->metrics, ex->metric_route, ex->method, ex->status, us);
+    }
     free(ex->target);
     free(ex->raw_path);
     free(ex->body);
@@ -160,13 +168,15 @@ static enum MHD_Result send_reply(struct MHD_Connection *connection, struct exch
      * client needs to page, revalidate and retry). */
     MHD_add_response_header(response, "Access-Control-Allow-Origin", cfg->cors_origin);
     MHD_add_response_header(response, "Access-Control-Expose-Headers",
-                            "ETag, Link, Location, Retry-After, WWW-Authenticate");
+                            "ETag, Link, Location, Retry-After, WWW-Authenticate, X-Request-Id");
     if (strcmp(cfg->cors_origin, "*") != 0)
         MHD_add_response_header(response, MHD_HTTP_HEADER_VARY, "Origin");
     if (rep->content_type != NULL)
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
     /* Browsers must never guess a type for our JSON. */
     MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+    if (ex->request_id[0] != '\0')
+        MHD_add_response_header(response, "X-Request-Id", ex->request_id);
     for (size_t i = 0; i < rep->header_count; i++)
         MHD_add_response_header(response, rep->headers[i].name, rep->headers[i].value);
 
@@ -199,7 +209,8 @@ static void preflight(const struct exchange *ex, struct reply *rep)
     reply_header(rep, "Allow", methods);
     reply_header(rep, "Access-Control-Allow-Methods", methods);
     reply_header(rep, "Access-Control-Allow-Headers",
-                 "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key");
+                 "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, "
+                 "X-Request-Id");
     reply_header(rep, "Access-Control-Max-Age", "600");
 }
 
@@ -300,6 +311,7 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
         .header = request_header,
         .transport = connection,
         .client = ex->client,
+        .metrics = srv->metrics,
     };
     if (match.route->flags & ROUTE_NO_DB) {
         match.route->handler(&req, rep);
@@ -380,6 +392,22 @@ static bool start_request(struct server *srv, struct MHD_Connection *connection,
     }
     ex->routed = router_match(routes, route_count, ex->method, ex->raw_path, &ex->match);
     const struct route *route = ex->routed == ROUTE_FOUND ? ex->match.route : NULL;
+    ex->metric_route = route != NULL ? route : ex->match.path_route;
+
+    /* The client's id when it is one we can echo and log safely; a bad one
+     * is refused (under an id of ours) rather than silently replaced, so
+     * the caller learns why its id never shows up. */
+    const char *given_id = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "X-Request-Id");
+    if (given_id != NULL && request_id_is_valid(given_id)) {
+        snprintf(ex->request_id, sizeof ex->request_id, "%s", given_id);
+    } else {
+        request_id_generate(ex->request_id, sizeof ex->request_id);
+        if (given_id != NULL) {
+            reply_problem(rep, 400, "X-Request-Id",
+                          "must be 1 to 128 printable ASCII characters");
+            return false;
+        }
+    }
     /* GET and HEAD read; every other method changes something. */
     ex->is_write = strcmp(ex->method, "GET") != 0 && strcmp(ex->method, "HEAD") != 0 &&
                    strcmp(ex->method, "OPTIONS") != 0;
@@ -490,6 +518,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     return send_reply(connection, ex, &rep);
 }
 
+/* The gauges only the daemon knows, read at scrape time. */
+static void sample_gauges(void *ctx, struct metrics_gauges *out)
+{
+    struct server *srv = ctx;
+    out->in_flight = atomic_load(&srv->in_flight);
+    const union MHD_DaemonInfo *info =
+        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    out->connections = info != NULL ? (int64_t)info->num_connections : 0;
+}
+
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
@@ -515,6 +553,11 @@ struct server *server_start(const struct config *cfg, struct store *store)
     srv->cfg = *cfg;
     srv->store = store;
     atomic_init(&srv->in_flight, 0);
+    srv->metrics = metrics_new(cfg->db_path);
+    if (srv->metrics == NULL || !metrics_add_routes(srv->metrics, routes, route_count) ||
+        !metrics_set_token(srv->metrics, cfg->metrics_token))
+        goto fail;
+    metrics_set_sampler(srv->metrics, sample_gauges, srv);
 
     if (strchr(cfg->listen_host, ':') != NULL) {
         v6.sin6_family = AF_INET6;
@@ -551,8 +594,10 @@ struct server *server_start(const struct config *cfg, struct store *store)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info != NULL ? info->port : cfg->port;
+    store_set_write_observer(store, metrics_write_done, srv->metrics);
     return srv;
 fail:
+    metrics_free(srv->metrics);
     free(srv);
     return NULL;
 }
@@ -575,5 +620,8 @@ void server_stop(struct server *srv, int grace_ms)
     /* After quiescing, the listening socket is ours to close. */
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
+    /* The store outlives the server: it must stop reporting to it. */
+    store_set_write_observer(srv->store, NULL, NULL);
+    metrics_free(srv->metrics);
     free(srv);
 }

@@ -11,8 +11,22 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 static const char import_usage[] =
     "usage: wirebase import FILE|- [--partial] [--db PATH]\n"
     "  adds NDJSON records (one {\"type\": ...} object a line) to the database;\n"
-    "  all or nothing unless --partial, which keeps good lines and lists bad ones\n";
-static const char export_usage[] = "usage: wirebase export [--db PATH] > FILE.ndjson\n";
+    "  all or nothing unless --partial, which keeps good lines and lists bad ones\n"
+    "\n"
+    "  FILE|-           the records, or - for stdin\n"
+    "  --partial        keep the good lines (default off: one bad line stores nothing)\n"
+    "  --db PATH        database file (WIREBASE_DB, default ./wirebase.db)\n"
+    "  --busy-timeout MS, --cache-size KIB   as for serve (see wirebase serve --help)\n"
+    "  --print-config   print the effective settings and exit\n"
+    "  --help           this text\n";
+static const char export_usage[] =
+    "usage: wirebase export [--db PATH] > FILE.ndjson\n"
+    "  writes the whole store to stdout as NDJSON, from one snapshot\n"
+    "\n"
+    "  --db PATH        database file (WIREBASE_DB, default ./wirebase.db)\n"
+    "  --busy-timeout MS, --cache-size KIB   as for serve (see wirebase serve --help)\n"
+    "  --print-config   print the effective settings and exit\n"
+    "  --help           this text\n";
 
 /* Splits argv[2..] into at most one positional argument and --db style
  * options; 0 when parsed, else the exit code to return. */
@@ -40,6 +54,7 @@ static int parse_args(int argc, char **argv, const char *usage, struct config *c
     case CONFIG_HELP: fputs(usage, stdout); return -EXIT_OK - 1;
     case CONFIG_VERSION: fputs(usage, stdout); return -EXIT_OK - 1;
     case CONFIG_INVALID: fprintf(stderr, "wirebase: %s\n%s", err, usage); return EXIT_USAGE;
+    case CONFIG_PRINT: config_print(cfg, stdout); return -EXIT_OK - 1;
     case CONFIG_OK: break;
     }
     return 0;
