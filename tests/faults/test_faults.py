@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Process faults against the real server, on loopback.
+
+crash:    writers post articles while the server is killed with SIGKILL at
+          random moments, 20 times over. After each restart every write that
+          was acknowledged (201) is there with all of its mentions, no article
+          is there without them, and PRAGMA integrity_check says ok.
+shutdown: 50 requests are in flight (headers sent, body half sent) when the
+          server gets SIGTERM; each still gets its answer and the process
+          exits 0.
+
+    test_faults.py WIREBASE [crash|shutdown ...]
+
+Every loop is bounded in rounds and in time, and every server started here
+is killed on the way out.
+"""
+import json
+import os
+import random
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+ROUNDS = 20
+MENTIONED = ("fault-person", "fault-agency")
+
+
+class Server:
+    """wirebase serve on an ephemeral loopback port."""
+
+    def __init__(self, binary, db):
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2",
+             "--no-access-log"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.port = None
+        deadline = time.monotonic() + 10
+        while self.port is None and time.monotonic() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
+            if found:
+                self.port = int(found.group(1))
+        if self.port is None:
+            self.proc.kill()
+            raise AssertionError("the server did not start")
+        # Keep draining stderr so the server never blocks on a full pipe.
+        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+def request(server, method, path, body=None, key=None, timeout=5):
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = "Bearer " + key
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(server.url(path), data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as res:
+            return res.status, json.loads(res.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(errors="replace")
+
+
+def make_key(binary, db):
+    out = subprocess.run([binary, "keys", "create", "--db", db, "--name", "faults",
+                          "--scope", "write"], check=True, capture_output=True, text=True)
+    return out.stdout.splitlines()[0].strip()
+
+
+def writer(server, key, tag, acknowledged, failures, stop):
+    """Posts articles until the server goes away; records each 201, and
+    any other answer in failures."""
+    n = 0
+    while not stop.is_set() and n < 10000:
+        n += 1
+        title = "Crash test %s %d" % (tag, n)
+        body = {"title": title, "source": "Fault Wire", "published_at": "2026-11-28",
+                "body": "Written while the server may die. " * 20,
+                "mentions": [{"entity": MENTIONED[0], "count": 1},
+                             {"entity": MENTIONED[1], "count": 2}]}
+        try:
+            status, doc = request(server, "POST", "/v1/articles", body, key, timeout=3)
+        except (urllib.error.URLError, ConnectionError, OSError):
+            return
+        if status != 201:
+            failures.append("POST answered %s: %s" % (status, doc))
+            return
+        acknowledged.append((doc["id"], title))
+
+
+def all_articles(server):
+    """Every article of the store as id -> entity count, walking the list."""
+    seen = {}
+    path = "/v1/articles?limit=100&fields=id,title"
+    for _ in range(100000):
+        status, page = request(server, "GET", path)
+        assert status == 200, status
+        for item in page["data"]:
+            seen[item["id"]] = item["title"]
+        if not page.get("next_cursor"):
+            return seen
+        path = "/v1/articles?limit=100&fields=id,title&cursor=" + page["next_cursor"]
+    raise AssertionError("the article list did not end")
+
+
+def check_integrity(db):
+    """With the server down: the file, the search index and the mentions."""
+    conn = sqlite3.connect(db)
+    try:
+        result = conn.execute("PRAGMA integrity_check").fetchall()
+        assert result == [("ok",)], result
+        # FTS5 raises an error if the index does not match the articles.
+        conn.execute("INSERT INTO article_fts (article_fts) VALUES ('integrity-check')")
+        orphans = conn.execute(
+            "SELECT count(*) FROM articles a WHERE a.title LIKE 'Crash test %'"
+            " AND (SELECT count(*) FROM mentions m WHERE m.article_id = a.id) <> 2").fetchone()
+        assert orphans == (0,), "articles without their mentions: %s" % (orphans,)
+        conn.rollback()
+    finally:
+        conn.close()
+
+
+def test_crash(binary, workdir):
+    db = os.path.join(workdir, "crash.db")
+    key = make_key(binary, db)
+    server = Server(binary, db)
+    try:
+        for slug, kind in zip(MENTIONED, ("person", "organization")):
+            status, doc = request(server, "POST", "/v1/entities",
+                                  {"slug": slug, "name": slug.replace("-", " ").title(),
+                                   "type": kind}, key)
+            assert status == 201, (status, doc)
+    finally:
+        server.kill()
+    acknowledged, failures = [], []
+    rng = random.Random(int(os.environ.get("FAULT_SEED", "7")))
+    started = time.monotonic()
+    for round_no in range(ROUNDS):
+        server = Server(binary, db)
+        stop = threading.Event()
+        before = len(acknowledged)
+        threads = [threading.Thread(target=writer, args=(server, key, "%d-%d" % (round_no, t),
+                                                         acknowledged, failures, stop),
+                                    daemon=True)
+                   for t in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(rng.uniform(0.05, 0.6))
+        server.kill()
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+        assert not failures, failures[:3]
+        check_integrity(db)
+
+        # Every acknowledged write survived, whole.
+        server = Server(binary, db)
+        try:
+            stored = all_articles(server)
+            for article_id, title in acknowledged:
+                assert stored.get(article_id) == title, \
+                    "acknowledged article %d (%s) is missing after round %d" % (
+                        article_id, title, round_no)
+            for article_id, title in list(acknowledged)[before:before + 5]:
+                status, doc = request(server, "GET", "/v1/articles/%d" % article_id)
+                assert status == 200 and len(doc["entities"]) == 2, (status, doc)
+        finally:
+            server.kill()
+        assert time.monotonic() - started < 240, "the crash test ran too long"
+    assert len(acknowledged) > ROUNDS, "too few writes were acknowledged to test anything"
+    print("crash: %d rounds, %d acknowledged writes, all present" % (ROUNDS, len(acknowledged)))
+
+
+def test_shutdown(binary, workdir):
+    db = os.path.join(workdir, "shutdown.db")
+    key = make_key(binary, db)
+    server = Server(binary, db)
+    socks = []
+    try:
+        bodies = []
+        for i in range(50):
+            body = json.dumps({"title": "In flight %d" % i, "source": "Fault Wire",
+                               "published_at": "2026-11-28", "body": "x" * 2000}).encode()
+            head = ("POST /v1/articles HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+                    "Content-Length: %d\r\nConnection: close\r\n\r\n" % (key, len(body))).encode()
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            s.sendall(head + body[:len(body) // 2])
+            socks.append(s)
+            bodies.append(body)
+        time.sleep(0.2)
+        server.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        statuses = []
+        for s, body in zip(socks, bodies):
+            s.sendall(body[len(body) // 2:])
+            answer = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+            statuses.append(answer.split(b" ", 2)[1] if answer else b"none")
+        assert statuses == [b"201"] * 50, statuses
+        code = server.proc.wait(timeout=20)
+        assert code == 0, "exit code %s" % code
+    finally:
+        for s in socks:
+            s.close()
+        server.kill()
+    print("shutdown: 50 in-flight requests answered 201, exit 0")
+
+
+def main():
+    binary = os.path.abspath(sys.argv[1])
+    wanted = sys.argv[2:] or ["crash", "shutdown"]
+    with tempfile.TemporaryDirectory(prefix="wirebase-faults-") as workdir:
+        for name in wanted:
+            {"crash": test_crash, "shutdown": test_shutdown}[name](binary, workdir)
+
+
+if __name__ == "__main__":
+    main()
