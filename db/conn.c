@@ -57,6 +57,23 @@ static bool apply_pragmas(sqlite3 *handle, const struct store_options *opts, boo
         return false;
     if (!read_only && sqlite3_exec(handle, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL) != SQLITE_OK)
         return false;
+    /* A size limit is a page count on the connections that write: past it a
+     * write fails with SQLITE_FULL, as on a full disk, and rolls back. Pages
+     * freed by deletes are used again, so the store recovers by itself. */
+    if (!read_only && opts->max_size_mib > 0) {
+        sqlite3_stmt *st = NULL;
+        long long page_size = 0;
+        if (sqlite3_prepare_v2(handle, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            page_size = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (page_size <= 0)
+            return false;
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+                 (long long)opts->max_size_mib * 1024 * 1024 / page_size);
+        if (sqlite3_exec(handle, sql, NULL, NULL, NULL) != SQLITE_OK)
+            return false;
+    }
     return true;
 }
 
@@ -216,6 +233,7 @@ enum db_status conn_status(struct db *db, int rc)
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return DB_BUSY;
     case SQLITE_READONLY: return DB_READ_ONLY;
+    case SQLITE_FULL: return DB_FULL;
     case SQLITE_CONSTRAINT:
         if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
             return DB_CONFLICT;

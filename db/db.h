@@ -27,6 +27,7 @@ enum db_status {
     DB_STALE,      /* the record changed since the version the caller had */
     DB_BUSY,       /* the database stayed locked past the busy timeout */
     DB_READ_ONLY,  /* the store was opened read-only */
+    DB_FULL,       /* the disk, or the store's size limit, has no room for the write */
     DB_ERR,        /* anything else; details went to the log */
 };
 
@@ -35,6 +36,7 @@ struct store_options {
     bool read_only;       /* open without write access; never create or migrate */
     int busy_timeout_ms;  /* how long a statement waits for a lock */
     int cache_size_kib;   /* SQLite page cache per connection */
+    int max_size_mib;     /* the largest the database file may grow; 0: no limit */
 };
 
 /* Opens (and, unless read-only, creates and migrates) the database at

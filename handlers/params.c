@@ -358,6 +358,12 @@ int reply_db_error(struct reply *rep, enum db_status status, const char *what)
     case DB_BUSY:
         reply_header(rep, "Retry-After", "1");
         return reply_problem(rep, 503, NULL, "the database is busy; retry shortly");
+    case DB_FULL:
+        /* Nothing was written; the write can succeed once room is made. */
+        reply_header(rep, "Retry-After", "60");
+        return reply_problem(rep, 507, NULL,
+                             "the database has no room for this write (disk full or the"
+                             " --max-db-size limit reached); nothing was stored");
     default:
         return reply_problem(rep, 500, NULL, "the database failed to answer; see the server log");
     }

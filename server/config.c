@@ -42,6 +42,8 @@ const char *config_usage(void)
            "  --busy-timeout MS      wait for database locks (WIREBASE_BUSY_TIMEOUT, default 5000)\n"
            "  --cache-size KIB       SQLite page cache per connection (WIREBASE_CACHE_SIZE,\n"
            "                         default 16384)\n"
+           "  --max-db-size MIB      the most the database may grow to; writes past it get\n"
+           "                         507 (WIREBASE_MAX_DB_SIZE, default 0: the disk's room)\n"
            "  --timeout SECONDS      close idle connections (WIREBASE_TIMEOUT, default 30)\n"
            "  --max-connections N    concurrent connections (WIREBASE_MAX_CONNECTIONS,\n"
            "                         default 1024)\n"
@@ -157,6 +159,7 @@ static const struct setting settings[] = {
     {"--max-import", "WIREBASE_MAX_IMPORT", S_INT, 1, 1L << 40, FIELD(max_import)},
     {"--busy-timeout", "WIREBASE_BUSY_TIMEOUT", S_INT, 1, 600000, FIELD(busy_timeout_ms)},
     {"--cache-size", "WIREBASE_CACHE_SIZE", S_INT, 64, 1L << 22, FIELD(cache_size_kib)},
+    {"--max-db-size", "WIREBASE_MAX_DB_SIZE", S_INT, 0, 1L << 24, FIELD(max_db_size_mib)},
     {"--timeout", "WIREBASE_TIMEOUT", S_INT, 1, 3600, FIELD(connection_timeout_s)},
     {"--max-connections", "WIREBASE_MAX_CONNECTIONS", S_INT, 1, 100000, FIELD(connection_limit)},
     {"--no-access-log", "WIREBASE_ACCESS_LOG", S_NEG_FLAG, 0, 0, FIELD(access_log)},

@@ -19,6 +19,7 @@ struct config {
     size_t max_import;     /* bytes of one /v1/import upload, spooled to disk */
     int busy_timeout_ms;
     int cache_size_kib;
+    int max_db_size_mib;   /* 0: no limit but the disk's */
     int connection_timeout_s;
     int connection_limit;
     bool access_log;

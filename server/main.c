@@ -65,6 +65,7 @@ static struct store *open_store(const struct config *cfg, bool *created)
         .read_only = cfg->read_only,
         .busy_timeout_ms = cfg->busy_timeout_ms,
         .cache_size_kib = cfg->cache_size_kib,
+        .max_size_mib = cfg->max_db_size_mib,
     };
     struct store *store = store_open(&opts, created, err, sizeof err);
     if (store == NULL)

@@ -8,8 +8,14 @@ crash:    writers post articles while the server is killed with SIGKILL at
 shutdown: 50 requests are in flight (headers sent, body half sent) when the
           server gets SIGTERM; each still gets its answer and the process
           exits 0.
+full:     with --max-db-size, writes past the limit get 507 problem+json and
+          store nothing, reads go on, and deleting makes room again without
+          a restart.
+busy:     while another process holds the write lock, a write waits out the
+          busy timeout and gets 503 with Retry-After; reads go on; once the
+          lock is gone writes succeed.
 
-    test_faults.py WIREBASE [crash|shutdown ...]
+    test_faults.py WIREBASE [crash|shutdown|full|busy ...]
 
 Every loop is bounded in rounds and in time, and every server started here
 is killed on the way out.
@@ -36,10 +42,10 @@ MENTIONED = ("fault-person", "fault-agency")
 class Server:
     """wirebase serve on an ephemeral loopback port."""
 
-    def __init__(self, binary, db):
+    def __init__(self, binary, db, *flags):
         self.proc = subprocess.Popen(
             [binary, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2",
-             "--no-access-log"],
+             "--no-access-log", *flags],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.port = None
         deadline = time.monotonic() + 10
@@ -76,6 +82,26 @@ def request(server, method, path, body=None, key=None, timeout=5):
             return res.status, json.loads(res.read() or b"null")
     except urllib.error.HTTPError as err:
         return err.code, err.read().decode(errors="replace")
+
+
+def request_full(server, method, path, body=None, key=None, timeout=30):
+    """(status, headers, body text) of one request, errors included."""
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = "Bearer " + key
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(server.url(path), data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as res:
+            return res.status, res.headers, res.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, err.read().decode(errors="replace")
+
+
+def assert_problem(status, headers, text, expected):
+    assert status == expected, (status, text)
+    assert headers["Content-Type"].startswith("application/problem+json"), headers
+    assert json.loads(text)["status"] == expected, text
 
 
 def make_key(binary, db):
@@ -228,12 +254,81 @@ def test_shutdown(binary, workdir):
     print("shutdown: 50 in-flight requests answered 201, exit 0")
 
 
+def test_full(binary, workdir):
+    db = os.path.join(workdir, "full.db")
+    key = make_key(binary, db)
+    server = Server(binary, db, "--max-db-size", "2")
+    try:
+        big = "Filling the store to its limit. " * 3000  # about 96 KB
+        posted, full = [], None
+        for i in range(60):
+            status, headers, text = request_full(server, "POST", "/v1/articles", {
+                "title": "Ballast %d" % i, "source": "Fault Wire",
+                "published_at": "2026-11-28", "body": big}, key)
+            if status == 201:
+                posted.append(json.loads(text)["id"])
+                continue
+            full = (status, headers, text)
+            break
+        assert full is not None, "2 MiB never filled up"
+        assert posted, "not one article fitted"
+        assert_problem(*full, 507)
+        assert full[1]["Retry-After"], full[1]
+        stored = all_articles(server)
+        assert "Ballast %d" % len(posted) not in stored.values(), "the refused write was stored"
+
+        # Reads go on.
+        status, doc = request(server, "GET", "/v1/articles/%d" % posted[0])
+        assert status == 200 and doc["title"] == "Ballast 0", status
+
+        # Room made by deletes is used again, with no restart.
+        for article_id in posted[:3]:
+            status, _, text = request_full(server, "DELETE", "/v1/articles/%d" % article_id,
+                                           key=key)
+            assert status == 204, (status, text)
+        status, _, text = request_full(server, "POST", "/v1/articles", {
+            "title": "After the purge", "source": "Fault Wire", "published_at": "2026-11-28",
+            "body": big}, key)
+        assert status == 201, (status, text)
+    finally:
+        server.kill()
+    check_integrity(db)
+    print("full: 507 after %d articles, nothing stored, reads on, room reused" % len(posted))
+
+
+def test_busy(binary, workdir):
+    db = os.path.join(workdir, "busy.db")
+    key = make_key(binary, db)
+    server = Server(binary, db, "--busy-timeout", "300")
+    holder = sqlite3.connect(db, timeout=5, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        status, headers, text = request_full(server, "POST", "/v1/entities", {
+            "name": "Locked Out", "type": "person"}, key)
+        waited = time.monotonic() - started
+        assert_problem(status, headers, text, 503)
+        assert headers["Retry-After"], headers
+        assert 0.25 <= waited < 10, "waited %.2f s, not the busy timeout" % waited
+        status, _ = request(server, "GET", "/v1/entities?limit=1")
+        assert status == 200, status
+        holder.execute("ROLLBACK")
+        status, _, text = request_full(server, "POST", "/v1/entities", {
+            "name": "Let In", "type": "person"}, key)
+        assert status == 201, (status, text)
+    finally:
+        holder.close()
+        server.kill()
+    print("busy: 503 with Retry-After after %.2f s, reads on, then 201" % waited)
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
-    wanted = sys.argv[2:] or ["crash", "shutdown"]
+    wanted = sys.argv[2:] or ["crash", "shutdown", "full", "busy"]
     with tempfile.TemporaryDirectory(prefix="wirebase-faults-") as workdir:
         for name in wanted:
-            {"crash": test_crash, "shutdown": test_shutdown}[name](binary, workdir)
+            {"crash": test_crash, "shutdown": test_shutdown, "full": test_full,
+             "busy": test_busy}[name](binary, workdir)
 
 
 if __name__ == "__main__":
