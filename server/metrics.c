@@ -25,7 +25,7 @@ static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DE
 /* Every status the server itself answers; anything else (none today) is
  * counted as "other" rather than dropped. */
 static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 406,
-                               409, 412, 413, 414, 415, 422, 500, 503};
+                               409, 412, 413, 414, 415, 422, 500, 503, 507};
 #define STATUS_COUNT (sizeof statuses / sizeof statuses[0] + 1)
 
 /* Upper bounds in microseconds, from a cached point read (~30 µs, see
