@@ -11,6 +11,7 @@
 #include "db/dataset.h"
 #include "db/db.h"
 #include "handlers/meta.h"
+#include "server/backup_cli.h"
 #include "server/config.h"
 #include "server/keys_cli.h"
 #include "server/log.h"
@@ -33,6 +34,7 @@ static const char usage[] =
     "  keys COMMAND [--db PATH]   create, list or revoke API keys (see wirebase keys --help)\n"
     "  import FILE [--partial]    add NDJSON records, as POST /v1/import does\n"
     "  export                     write the whole store as NDJSON to stdout\n"
+    "  backup PATH [--db PATH]    copy the database to PATH while it serves (online)\n"
     "\n"
     "  --help       this text; wirebase COMMAND --help for a command's options\n"
     "  --version    print the version\n"
@@ -234,6 +236,8 @@ int main(int argc, char **argv)
         return transfer_cli_import(argc, argv);
     if (strcmp(command, "export") == 0)
         return transfer_cli_export(argc, argv);
+    if (strcmp(command, "backup") == 0)
+        return backup_cli_run(argc, argv);
     fprintf(stderr, "wirebase: unknown command \"%s\"\n\n%s", command, usage);
     return EXIT_USAGE;
 }

@@ -14,8 +14,12 @@ full:     with --max-db-size, writes past the limit get 507 problem+json and
 busy:     while another process holds the write lock, a write waits out the
           busy timeout and gets 503 with Retry-After; reads go on; once the
           lock is gone writes succeed.
+backup:   wirebase backup copies the store while writers post: the copy is
+          intact, holds every write acknowledged before it began and nothing
+          the store lacks; a copy taken at rest exports the same bytes as
+          the store; an existing file is never overwritten.
 
-    test_faults.py WIREBASE [crash|shutdown|full|busy ...]
+    test_faults.py WIREBASE [crash|shutdown|full|busy|backup ...]
 
 Every loop is bounded in rounds and in time, and every server started here
 is killed on the way out.
@@ -163,16 +167,21 @@ def check_integrity(db):
         conn.close()
 
 
+def add_mentioned(server, key):
+    """The entities every writer's article mentions."""
+    for slug, kind in zip(MENTIONED, ("person", "organization")):
+        status, doc = request(server, "POST", "/v1/entities",
+                              {"slug": slug, "name": slug.replace("-", " ").title(),
+                               "type": kind}, key)
+        assert status == 201, (status, doc)
+
+
 def test_crash(binary, workdir):
     db = os.path.join(workdir, "crash.db")
     key = make_key(binary, db)
     server = Server(binary, db)
     try:
-        for slug, kind in zip(MENTIONED, ("person", "organization")):
-            status, doc = request(server, "POST", "/v1/entities",
-                                  {"slug": slug, "name": slug.replace("-", " ").title(),
-                                   "type": kind}, key)
-            assert status == 201, (status, doc)
+        add_mentioned(server, key)
     finally:
         server.kill()
     acknowledged, failures = [], []
@@ -322,13 +331,80 @@ def test_busy(binary, workdir):
     print("busy: 503 with Retry-After after %.2f s, reads on, then 201" % waited)
 
 
+def titles_in(db):
+    conn = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return dict(conn.execute("SELECT id, title FROM articles").fetchall())
+    finally:
+        conn.close()
+
+
+def export(binary, db):
+    return subprocess.run([binary, "export", "--db", db], check=True,
+                          capture_output=True).stdout
+
+
+def test_backup(binary, workdir):
+    db = os.path.join(workdir, "live.db")
+    copy, at_rest = os.path.join(workdir, "copy.db"), os.path.join(workdir, "at-rest.db")
+    key = make_key(binary, db)
+    server = Server(binary, db)
+    acknowledged, failures = [], []
+    stop = threading.Event()
+    threads = []
+    try:
+        add_mentioned(server, key)
+        threads = [threading.Thread(target=writer, args=(server, key, "b%d" % t, acknowledged,
+                                                         failures, stop), daemon=True)
+                   for t in range(2)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        before = list(acknowledged)
+        done = subprocess.run([binary, "backup", copy, "--db", db], capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+        assert not failures, failures[:3]
+        assert len(acknowledged) > len(before) > 0, "the writers did not overlap the backup"
+
+        check_integrity(copy)
+        copied, live = titles_in(copy), titles_in(db)
+        for article_id, title in before:
+            assert copied.get(article_id) == title, "acknowledged write %d not in the copy" % article_id
+        for article_id, title in copied.items():
+            assert live.get(article_id) == title, "the copy has %d, the store does not" % article_id
+
+        # At rest, the copy is the store.
+        done = subprocess.run([binary, "backup", at_rest, "--db", db], capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert export(binary, at_rest) == export(binary, db), "the copy exports differently"
+
+        # A file in the way is refused and left as it was.
+        size = os.path.getsize(at_rest)
+        done = subprocess.run([binary, "backup", at_rest, "--db", db], capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 2 and "exists" in done.stderr, (done.returncode, done.stderr)
+        assert os.path.getsize(at_rest) == size
+        assert not os.path.exists(at_rest + ".partial")
+    finally:
+        stop.set()
+        server.kill()
+    print("backup: copy of %d articles during %d writes, intact; at rest identical" % (
+        len(copied), len(acknowledged)))
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
-    wanted = sys.argv[2:] or ["crash", "shutdown", "full", "busy"]
+    wanted = sys.argv[2:] or ["crash", "shutdown", "full", "busy", "backup"]
     with tempfile.TemporaryDirectory(prefix="wirebase-faults-") as workdir:
         for name in wanted:
             {"crash": test_crash, "shutdown": test_shutdown, "full": test_full,
-             "busy": test_busy}[name](binary, workdir)
+             "busy": test_busy, "backup": test_backup}[name](binary, workdir)
 
 
 if __name__ == "__main__":
