@@ -60,6 +60,8 @@ const char *config_usage(void)
            "                         (WIREBASE_CORS_ORIGIN, default *)\n"
            "  --auth MODE            who needs an API key (WIREBASE_AUTH): writes (default,\n"
            "                         reads stay open) or all; see wirebase keys --help\n"
+           "  --no-dashboard         do not serve the browser dashboard at /\n"
+           "                         (WIREBASE_NO_DASHBOARD=1)\n"
            "  --help, --version\n";
 }
 
@@ -168,6 +170,7 @@ static const struct setting settings[] = {
     {"--metrics-token", "WIREBASE_METRICS_TOKEN", S_SECRET, 0, 0, FIELD(metrics_token)},
     {"--auth", "WIREBASE_AUTH", S_AUTH, 0, 0, FIELD(auth_all)},
     {"--cors-origin", "WIREBASE_CORS_ORIGIN", S_ORIGIN, 0, 0, FIELD(cors_origin)},
+    {"--no-dashboard", "WIREBASE_NO_DASHBOARD", S_FLAG, 0, 0, FIELD(no_dashboard)},
 };
 
 #define SETTING_COUNT (sizeof settings / sizeof settings[0])

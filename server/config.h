@@ -28,6 +28,7 @@ struct config {
     char metrics_token[256]; /* "" when /metrics is open; a secret otherwise */
     char cors_origin[256]; /* Access-Control-Allow-Origin */
     bool auth_all;         /* reads need an API key too, not only writes */
+    bool no_dashboard;     /* do not serve the browser dashboard at / */
 };
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_INVALID, CONFIG_PRINT };

@@ -47,6 +47,27 @@ int reply_json_text(struct reply *rep, int status, char *text, size_t len)
     return status;
 }
 
+int reply_bytes(struct reply *rep, int status, const void *data, size_t len,
+                const char *content_type)
+{
+    /* The reply owns its body (libmicrohttpd frees it once sent), so even
+     * bytes that live for the whole process are copied. */
+    char *copy = malloc(len > 0 ? len : 1);
+    if (copy == NULL) {
+        log_error("reply", "out of memory for a %zu-byte body", len);
+        set_static_error(rep);
+        return rep->status;
+    }
+    if (len > 0)
+        memcpy(copy, data, len);
+    free(rep->body);
+    rep->body = copy;
+    rep->body_len = len;
+    rep->content_type = content_type;
+    rep->status = status;
+    return status;
+}
+
 struct problem_kind {
     int status;
     const char *type;

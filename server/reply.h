@@ -47,6 +47,12 @@ int reply_json(struct reply *rep, int status, const json_t *value);
 /* JSON text already written (malloc'd, taken by the reply) as the body. */
 int reply_json_text(struct reply *rep, int status, char *text, size_t len);
 
+/* A body of `len` bytes copied from `data` (which stays the caller's), sent
+ * as content_type (a static string). Returns status; on a failed copy the
+ * reply becomes a 500 problem. */
+int reply_bytes(struct reply *rep, int status, const void *data, size_t len,
+                const char *content_type);
+
 /* An RFC 9457 problem: {type, title, status, detail} and, when `field` is
  * given, errors: [{field, message: detail}]. Returns status. */
 int reply_problem(struct reply *rep, int status, const char *field, const char *detail);

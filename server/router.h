@@ -19,6 +19,9 @@ typedef int (*handler_fn)(const struct request *req, struct reply *rep);
 #define ROUTE_PUBLIC 2u
 /* Answers without the database (liveness). */
 #define ROUTE_NO_DB 4u
+/* Served from memory with its own validators and Cache-Control (the
+ * dashboard's files), which the server leaves as they are. */
+#define ROUTE_STATIC 8u
 
 struct route {
     const char *method;

@@ -2,6 +2,7 @@
 
 #include "handlers/agreements.h"
 #include "handlers/articles.h"
+#include "handlers/dashboard.h"
 #include "handlers/entities.h"
 #include "handlers/meta.h"
 #include "handlers/ops.h"
@@ -51,3 +52,12 @@ const struct route routes[] = {
 };
 
 const size_t route_count = sizeof routes / sizeof routes[0];
+
+/* Public and without the database: the page itself holds no data, and its
+ * files must load even when the store is down, to say so. */
+const struct route dashboard_routes[] = {
+    {"GET", "/", handle_dashboard_page, ROUTE_PUBLIC | ROUTE_NO_DB | ROUTE_STATIC},
+    {"GET", "/ui/{id}", handle_dashboard_asset, ROUTE_PUBLIC | ROUTE_NO_DB | ROUTE_STATIC},
+};
+
+const size_t dashboard_route_count = sizeof dashboard_routes / sizeof dashboard_routes[0];

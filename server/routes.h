@@ -7,3 +7,8 @@
 
 extern const struct route routes[];
 extern const size_t route_count;
+
+/* The browser dashboard's paths, matched only when no API route does and
+ * the server was not started with --no-dashboard. */
+extern const struct route dashboard_routes[];
+extern const size_t dashboard_route_count;

@@ -315,7 +315,8 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
     };
     if (match.route->flags & ROUTE_NO_DB) {
         match.route->handler(&req, rep);
-        reply_header(rep, "Cache-Control", "no-store");
+        if (!(match.route->flags & ROUTE_STATIC))
+            reply_header(rep, "Cache-Control", "no-store");
         goto done;
     }
     req.db = store_reader(srv->store);
@@ -391,6 +392,11 @@ static bool start_request(struct server *srv, struct MHD_Connection *connection,
         return false;
     }
     ex->routed = router_match(routes, route_count, ex->method, ex->raw_path, &ex->match);
+    /* The API wins any clash; with --no-dashboard the dashboard's paths are
+     * as unknown as any other. */
+    if (ex->routed == ROUTE_NOT_FOUND && !srv->cfg.no_dashboard)
+        ex->routed = router_match(dashboard_routes, dashboard_route_count, ex->method,
+                                  ex->raw_path, &ex->match);
     const struct route *route = ex->routed == ROUTE_FOUND ? ex->match.route : NULL;
     ex->metric_route = route != NULL ? route : ex->match.path_route;
 

@@ -47,7 +47,8 @@ Test(meta, healthz_readyz_and_version_answer)
 
 Test(meta, an_unknown_path_is_404_problem_json)
 {
-    const char *paths[] = {"/", "/v1", "/v1/", "/v1/articles/", "/v1/people", "/v2/articles",
+    /* "/" is the dashboard's page (test_dashboard.c), "/ui" is not. */
+    const char *paths[] = {"/ui", "/v1", "/v1/", "/v1/articles/", "/v1/people", "/v2/articles",
                            "/v1/articles/1/extra", "/healthz/x"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         struct http_result res = http_get(ts, paths[i]);
