@@ -47,6 +47,10 @@ const char *config_usage(void)
            "  --timeout SECONDS      close idle connections (WIREBASE_TIMEOUT, default 30)\n"
            "  --max-connections N    concurrent connections (WIREBASE_MAX_CONNECTIONS,\n"
            "                         default 1024)\n"
+           "  --max-connections-per-client N\n"
+           "                         concurrent connections from one client address\n"
+           "                         (WIREBASE_MAX_CONNECTIONS_PER_CLIENT, default 0: no\n"
+           "                         limit; behind a proxy every client is the proxy)\n"
            "  --no-access-log        do not log requests (WIREBASE_ACCESS_LOG=0)\n"
            "  --log-level LEVEL      error or info: info adds notices to errors\n"
            "                         (WIREBASE_LOG_LEVEL, default info)\n"
@@ -164,6 +168,8 @@ static const struct setting settings[] = {
     {"--max-db-size", "WIREBASE_MAX_DB_SIZE", S_INT, 0, 1L << 24, FIELD(max_db_size_mib)},
     {"--timeout", "WIREBASE_TIMEOUT", S_INT, 1, 3600, FIELD(connection_timeout_s)},
     {"--max-connections", "WIREBASE_MAX_CONNECTIONS", S_INT, 1, 100000, FIELD(connection_limit)},
+    {"--max-connections-per-client", "WIREBASE_MAX_CONNECTIONS_PER_CLIENT", S_INT, 0, 100000,
+     FIELD(connections_per_client)},
     {"--no-access-log", "WIREBASE_ACCESS_LOG", S_NEG_FLAG, 0, 0, FIELD(access_log)},
     {"--log-level", "WIREBASE_LOG_LEVEL", S_LOG_LEVEL, 0, 0, FIELD(log_level)},
     {"--log-format", "WIREBASE_LOG_FORMAT", S_LOG_FORMAT, 0, 0, FIELD(log_format)},

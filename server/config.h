@@ -22,6 +22,7 @@ struct config {
     int max_db_size_mib;   /* 0: no limit but the disk's */
     int connection_timeout_s;
     int connection_limit;
+    int connections_per_client; /* 0: no limit per client address */
     bool access_log;
     enum log_level log_level;
     enum log_format log_format;

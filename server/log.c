@@ -1,9 +1,11 @@
 #include "server/log.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static FILE *access_stream;
@@ -87,6 +89,43 @@ static void printable_copy(char *out, size_t len, const char *text)
     out[i] = '\0';
 }
 
+static bool is_key_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+/* A copy of `path` (malloc'd) with the secret of anything shaped like an API
+ * key, wb_<12 hex>_<secret>, replaced: a client that puts its key in a URL
+ * must not leave it in the log. The public id before the secret stays. */
+static char *without_keys(const char *path)
+{
+    static const char hidden[] = "[redacted]";
+    size_t len = strlen(path);
+    char *out = malloc(len + len / 16 * sizeof hidden + sizeof hidden + 1);
+    size_t n = 0;
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < len;) {
+        size_t hex = 0;
+        if (strncmp(path + i, "wb_", 3) == 0)
+            while (hex < 12 && isxdigit((unsigned char)path[i + 3 + hex]))
+                hex++;
+        if (hex == 12 && path[i + 15] == '_' && is_key_char(path[i + 16])) {
+            memcpy(out + n, path + i, 16);
+            n += 16;
+            memcpy(out + n, hidden, sizeof hidden - 1);
+            n += sizeof hidden - 1;
+            for (i += 16; i < len && is_key_char(path[i]); i++)
+                ;
+            continue;
+        }
+        out[n++] = path[i++];
+    }
+    out[n] = '\0';
+    return out;
+}
+
 void log_access(const char *method, const char *path, const char *route, int status,
                 uint64_t bytes, uint64_t duration_us, const char *request_id)
 {
@@ -94,19 +133,22 @@ void log_access(const char *method, const char *path, const char *route, int sta
     if (out == NULL)
         return;
     char when[40];
+    char *safe = without_keys(path);
     utc_now(when, sizeof when);
     if (format_wanted == LOG_TEXT) {
         char shown[1024];
-        printable_copy(shown, sizeof shown, path);
+        printable_copy(shown, sizeof shown, safe != NULL ? safe : "-");
         fprintf(out, "%s info access: %s %s %d %llu B %llu us route=%s id=%s\n", when, method,
                 shown, status, (unsigned long long)bytes, (unsigned long long)duration_us,
                 route != NULL ? route : "-", request_id != NULL ? request_id : "-");
-        return;
+    } else {
+        /* jansson escapes the path, which is client text and may hold quotes
+         * or control characters that would otherwise forge log lines. */
+        put_json_line(out, json_pack("{s:s, s:s, s:s, s:s?, s:i, s:I, s:I, s:s?}", "time", when,
+                                     "method", method, "path", safe != NULL ? safe : "-",
+                                     "route", route, "status", status, "bytes", (json_int_t)bytes,
+                                     "duration_us", (json_int_t)duration_us, "request_id",
+                                     request_id));
     }
-    /* jansson escapes the path, which is client text and may hold quotes or
-     * control characters that would otherwise forge log lines. */
-    put_json_line(out, json_pack("{s:s, s:s, s:s, s:s?, s:i, s:I, s:I, s:s?}", "time", when,
-                                 "method", method, "path", path, "route", route, "status",
-                                 status, "bytes", (json_int_t)bytes, "duration_us",
-                                 (json_int_t)duration_us, "request_id", request_id));
+    free(safe);
 }

@@ -89,8 +89,10 @@ static const struct problem_kind problem_kinds[] = {
     {414, "/problems/uri-too-long", "URI too long"},
     {415, "/problems/unsupported-media-type", "Unsupported media type"},
     {422, "/problems/unprocessable", "Unprocessable content"},
+    {431, "/problems/headers-too-large", "Request headers too large"},
     {500, "/problems/internal-error", "Internal error"},
     {503, "/problems/unavailable", "Service unavailable"},
+    {507, "/problems/insufficient-storage", "Insufficient storage"},
 };
 
 int reply_problem(struct reply *rep, int status, const char *field, const char *detail)

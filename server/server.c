@@ -23,6 +23,11 @@
 #include "server/router.h"
 #include "server/routes.h"
 
+/* The longest request target and header block answered as usual: real
+ * clients stay far below, and past these a request is refused whole. */
+#define REQUEST_TARGET_MAX 8192
+#define REQUEST_HEADERS_MAX 16384
+
 struct server {
     struct MHD_Daemon *daemon;
     struct store *store;
@@ -380,10 +385,31 @@ static void append_body(struct exchange *ex, const char *data, size_t len)
 
 /* The first call for a request: route it, and decide where its body goes
  * and how large it may be. False when the reply is already decided. */
+/* Sums the bytes of the request's header lines. */
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    (void)kind;
+    *(size_t *)cls += strlen(key) + (value != NULL ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
 static bool start_request(struct server *srv, struct MHD_Connection *connection,
                           struct exchange *ex, const char *method, struct reply *rep)
 {
     snprintf(ex->method, sizeof ex->method, "%s", method);
+    /* Below libmicrohttpd's own per-connection memory limit (which answers
+     * bigger requests itself, with a bare body), these answer as problems. */
+    if (strlen(ex->target) > REQUEST_TARGET_MAX) {
+        reply_problem(rep, 414, NULL, "the request target is longer than 8192 bytes");
+        return false;
+    }
+    size_t header_bytes = 0;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, add_header_size, &header_bytes);
+    if (header_bytes > REQUEST_HEADERS_MAX) {
+        reply_problem(rep, 431, NULL, "the request headers are larger than 16384 bytes");
+        return false;
+    }
     const char *question = strchr(ex->target, '?');
     size_t path_len = question ? (size_t)(question - ex->target) : strlen(ex->target);
     ex->raw_path = strndup(ex->target, path_len);
@@ -591,6 +617,7 @@ struct server *server_start(const struct config *cfg, struct store *store)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(cfg->threads > 1 ? cfg->threads : 0),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->connections_per_client,
         /* Reject malformed HTTP rather than guess what the client meant. */
         MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
         MHD_OPTION_END);
