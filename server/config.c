@@ -66,6 +66,8 @@ const char *config_usage(void)
            "                         reads stay open) or all; see wirebase keys --help\n"
            "  --no-dashboard         do not serve the browser dashboard at /\n"
            "                         (WIREBASE_NO_DASHBOARD=1)\n"
+           "  --user NAME            started as root, switch to this user before opening the\n"
+           "                         database or the port (WIREBASE_USER, default: stay)\n"
            "  --help, --version\n";
 }
 
@@ -143,7 +145,7 @@ static bool parse_bool(const char *text, bool *out)
 
 /* One setting: its flag, its variable, and how its value is read. */
 enum setting_kind { S_PATH, S_LISTEN, S_INT, S_FLAG, S_NEG_FLAG, S_AUTH, S_ORIGIN, S_LOG_LEVEL,
-                    S_LOG_FORMAT, S_SECRET };
+                    S_LOG_FORMAT, S_SECRET, S_USER };
 
 struct setting {
     const char *flag;
@@ -177,6 +179,7 @@ static const struct setting settings[] = {
     {"--auth", "WIREBASE_AUTH", S_AUTH, 0, 0, FIELD(auth_all)},
     {"--cors-origin", "WIREBASE_CORS_ORIGIN", S_ORIGIN, 0, 0, FIELD(cors_origin)},
     {"--no-dashboard", "WIREBASE_NO_DASHBOARD", S_FLAG, 0, 0, FIELD(no_dashboard)},
+    {"--user", "WIREBASE_USER", S_USER, 0, 0, FIELD(user)},
 };
 
 #define SETTING_COUNT (sizeof settings / sizeof settings[0])
@@ -263,6 +266,17 @@ static bool apply(struct config *cfg, const struct setting *s, const char *value
         }
         snprintf(err, errlen, "%s: \"%s\" is not json or text", name, value);
         return false;
+    case S_USER:
+        /* A POSIX portable user name; whether it exists is asked when the
+         * server switches to it. */
+        if (value[0] == '\0' || strlen(value) >= sizeof cfg->user ||
+            strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(value) ||
+            value[0] == '-') {
+            snprintf(err, errlen, "%s: \"%s\" is not a user name", name, value);
+            return false;
+        }
+        snprintf(cfg->user, sizeof cfg->user, "%s", value);
+        return true;
     case S_SECRET:
         /* Compared with what clients send in a header: visible ASCII only.
          * The message never repeats the value. */
@@ -351,6 +365,7 @@ void config_print(const struct config *cfg, FILE *out)
         fprintf(out, "%s=", s->env);
         switch (s->kind) {
         case S_PATH:
+        case S_USER:
         case S_ORIGIN: fputs(field, out); break;
         case S_LISTEN:
             fprintf(out, strchr(cfg->listen_host, ':') ? "[%s]:%u" : "%s:%u", cfg->listen_host,

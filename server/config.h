@@ -30,6 +30,7 @@ struct config {
     char cors_origin[256]; /* Access-Control-Allow-Origin */
     bool auth_all;         /* reads need an API key too, not only writes */
     bool no_dashboard;     /* do not serve the browser dashboard at / */
+    char user[64];         /* "" keeps the user the process was started as */
 };
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_INVALID, CONFIG_PRINT };

@@ -13,6 +13,7 @@
 #include "handlers/meta.h"
 #include "server/backup_cli.h"
 #include "server/config.h"
+#include "server/privileges.h"
 #include "server/keys_cli.h"
 #include "server/log.h"
 #include "server/sample.h"
@@ -118,6 +119,14 @@ static int run_serve(int argc, char **argv)
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    /* Before the database and the port are opened, so every file the
+     * server makes belongs to that user. A port under 1024 then needs
+     * CAP_NET_BIND_SERVICE (systemd: AmbientCapabilities). */
+    if (cfg.user[0] != '\0' && !privileges_drop(cfg.user, err, sizeof err)) {
+        log_error("main", "%s", err);
+        goto done;
+    }
 
     store = open_store(&cfg, &created);
     if (store == NULL)

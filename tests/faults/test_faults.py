@@ -19,7 +19,11 @@ backup:   wirebase backup copies the store while writers post: the copy is
           the store lacks; a copy taken at rest exports the same bytes as
           the store; an existing file is never overwritten.
 
-    test_faults.py WIREBASE [crash|shutdown|full|busy|backup ...]
+user:     started as root with --user nobody, the server runs as nobody and
+          every file it makes is nobody's; started as anyone else, --user
+          is refused with a message and nothing is served.
+
+    test_faults.py WIREBASE [crash|shutdown|full|busy|backup|user ...]
 
 Every loop is bounded in rounds and in time, and every server started here
 is killed on the way out.
@@ -398,13 +402,47 @@ def test_backup(binary, workdir):
         len(copied), len(acknowledged)))
 
 
+def test_user(binary, workdir):
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    home = os.path.join(workdir, "as-nobody")
+    os.mkdir(home)
+    db = os.path.join(home, "user.db")
+    if os.geteuid() != 0:
+        done = subprocess.run([binary, "serve", "--db", db, "--listen", "127.0.0.1:0",
+                               "--user", "nobody"], capture_output=True, text=True, timeout=30)
+        assert done.returncode != 0 and "root" in done.stderr, (done.returncode, done.stderr)
+        assert not os.path.exists(db)
+        print("user: refused when not started as root")
+        return
+    os.chown(home, nobody.pw_uid, nobody.pw_gid)
+    os.chmod(workdir, 0o755)
+    server = Server(binary, db, "--user", "nobody")
+    try:
+        with open("/proc/%d/status" % server.proc.pid) as status:
+            ids = dict(line.split(":", 1) for line in status if line.startswith(("Uid", "Gid")))
+        assert ids["Uid"].split() == [str(nobody.pw_uid)] * 4, ids["Uid"]
+        assert ids["Gid"].split() == [str(nobody.pw_gid)] * 4, ids["Gid"]
+        status, _ = request(server, "GET", "/v1/articles?limit=1")
+        assert status == 200, status
+    finally:
+        server.kill()
+    for name in os.listdir(home):
+        assert os.stat(os.path.join(home, name)).st_uid == nobody.pw_uid, name
+    done = subprocess.run([binary, "serve", "--user", "no-such-user-here", "--db", db],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0 and "no such user" in done.stderr, done.stderr
+    print("user: ran as nobody (uid %d), its files are nobody's" % nobody.pw_uid)
+
+
 def main():
     binary = os.path.abspath(sys.argv[1])
-    wanted = sys.argv[2:] or ["crash", "shutdown", "full", "busy", "backup"]
+    wanted = sys.argv[2:] or ["crash", "shutdown", "full", "busy", "backup", "user"]
     with tempfile.TemporaryDirectory(prefix="wirebase-faults-") as workdir:
         for name in wanted:
             {"crash": test_crash, "shutdown": test_shutdown, "full": test_full,
-             "busy": test_busy, "backup": test_backup}[name](binary, workdir)
+             "busy": test_busy, "backup": test_backup, "user": test_user}[name](binary,
+                                                                               workdir)
 
 
 if __name__ == "__main__":
