@@ -17,6 +17,7 @@ void config_defaults(struct config *cfg)
     cfg->max_import = (size_t)1 << 30;
     cfg->busy_timeout_ms = 5000;
     cfg->cache_size_kib = 16384;
+    cfg->response_cache_entries = 256;
     cfg->connection_timeout_s = 30;
     cfg->connection_limit = 1024;
     cfg->access_log = true;
@@ -44,6 +45,8 @@ const char *config_usage(void)
            "                         default 16384)\n"
            "  --max-db-size MIB      the most the database may grow to; writes past it get\n"
            "                         507 (WIREBASE_MAX_DB_SIZE, default 0: the disk's room)\n"
+           "  --response-cache N     answers to reads kept until the next write, up to 64 KiB\n"
+           "                         each (WIREBASE_RESPONSE_CACHE, default 256; 0: off)\n"
            "  --timeout SECONDS      close idle connections (WIREBASE_TIMEOUT, default 30)\n"
            "  --max-connections N    concurrent connections (WIREBASE_MAX_CONNECTIONS,\n"
            "                         default 1024)\n"
@@ -168,6 +171,8 @@ static const struct setting settings[] = {
     {"--busy-timeout", "WIREBASE_BUSY_TIMEOUT", S_INT, 1, 600000, FIELD(busy_timeout_ms)},
     {"--cache-size", "WIREBASE_CACHE_SIZE", S_INT, 64, 1L << 22, FIELD(cache_size_kib)},
     {"--max-db-size", "WIREBASE_MAX_DB_SIZE", S_INT, 0, 1L << 24, FIELD(max_db_size_mib)},
+    {"--response-cache", "WIREBASE_RESPONSE_CACHE", S_INT, 0, 65536,
+     FIELD(response_cache_entries)},
     {"--timeout", "WIREBASE_TIMEOUT", S_INT, 1, 3600, FIELD(connection_timeout_s)},
     {"--max-connections", "WIREBASE_MAX_CONNECTIONS", S_INT, 1, 100000, FIELD(connection_limit)},
     {"--max-connections-per-client", "WIREBASE_MAX_CONNECTIONS_PER_CLIENT", S_INT, 0, 100000,

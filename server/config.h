@@ -20,6 +20,7 @@ struct config {
     int busy_timeout_ms;
     int cache_size_kib;
     int max_db_size_mib;   /* 0: no limit but the disk's */
+    int response_cache_entries; /* rendered reads kept per store version; 0: off */
     int connection_timeout_s;
     int connection_limit;
     int connections_per_client; /* 0: no limit per client address */

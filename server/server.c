@@ -21,12 +21,16 @@
 #include "server/request.h"
 #include "server/request_id.h"
 #include "server/router.h"
+#include "server/response_cache.h"
 #include "server/routes.h"
 
 /* The longest request target and header block answered as usual: real
  * clients stay far below, and past these a request is refused whole. */
 #define REQUEST_TARGET_MAX 8192
 #define REQUEST_HEADERS_MAX 16384
+/* The largest answer the response cache keeps: a list page of 100 summaries
+ * fits; whole articles with long bodies are built each time. */
+#define RESPONSE_CACHE_MAX_BODY (64 * 1024)
 
 struct server {
     struct MHD_Daemon *daemon;
@@ -35,6 +39,7 @@ struct server {
     atomic_int in_flight;
     unsigned short port;
     struct metrics *metrics;
+    struct response_cache *cache; /* NULL when --response-cache is 0 */
 };
 
 /* One request's state, from the request line to the completion callback. */
@@ -226,7 +231,7 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
                         struct reply *rep, const struct query *query)
 {
     char etag[64] = "";
-    int64_t version;
+    int64_t version = 0;
     const struct route *route = ex->match.route;
     const char *cache = negotiate_cache_control(route, false, srv->cfg.auth_all);
     bool cacheable = strcmp(cache, "no-store") != 0;
@@ -244,6 +249,16 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
             return;
         }
     }
+    /* The same target at the same store version is the same answer; the
+     * key tells identity from gzip, whose tags differ. */
+    char *key = NULL;
+    if (etag[0] != '\0' && srv->cache != NULL &&
+        asprintf(&key, "%c%s", ex->gzip_ok ? 'g' : 'i', ex->target) < 0)
+        key = NULL;
+    if (key != NULL && response_cache_get(srv->cache, key, version, rep)) {
+        free(key);
+        return;
+    }
     rep->fields = query_get(query, "fields");
     route->handler(req, rep);
     if (rep->status == 200 && etag[0] != '\0')
@@ -256,6 +271,9 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
             reply_header(rep, "Link", link);
         free(link);
     }
+    if (key != NULL)
+        response_cache_put(srv->cache, key, version, rep);
+    free(key);
 }
 
 /* Runs the routed request's handler; fills rep. */
@@ -587,9 +605,13 @@ struct server *server_start(const struct config *cfg, struct store *store)
     atomic_init(&srv->in_flight, 0);
     srv->metrics = metrics_new(cfg->db_path);
     if (srv->metrics == NULL || !metrics_add_routes(srv->metrics, routes, route_count) ||
+        !metrics_add_routes(srv->metrics, dashboard_routes, dashboard_route_count) ||
         !metrics_set_token(srv->metrics, cfg->metrics_token))
         goto fail;
     metrics_set_sampler(srv->metrics, sample_gauges, srv);
+    srv->cache = response_cache_new((size_t)cfg->response_cache_entries, RESPONSE_CACHE_MAX_BODY);
+    if (cfg->response_cache_entries > 0 && srv->cache == NULL)
+        goto fail;
 
     if (strchr(cfg->listen_host, ':') != NULL) {
         v6.sin6_family = AF_INET6;
@@ -630,6 +652,7 @@ struct server *server_start(const struct config *cfg, struct store *store)
     store_set_write_observer(store, metrics_write_done, srv->metrics);
     return srv;
 fail:
+    response_cache_free(srv->cache);
     metrics_free(srv->metrics);
     free(srv);
     return NULL;
@@ -656,5 +679,6 @@ void server_stop(struct server *srv, int grace_ms)
     /* The store outlives the server: it must stop reporting to it. */
     store_set_write_observer(srv->store, NULL, NULL);
     metrics_free(srv->metrics);
+    response_cache_free(srv->cache);
     free(srv);
 }

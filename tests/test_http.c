@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/config.h"
 #include "support/http.h"
 #include "support/test_server.h"
 
@@ -435,4 +436,104 @@ Test(http, until_the_last_day_of_9999_still_means_everything_before_it)
     cr_assert(json_equal(json_object_get(all.json, "data"), json_object_get(upto.json, "data")));
     http_result_free(&all);
     http_result_free(&upto);
+}
+
+/* ---- the response cache ------------------------------------------------ */
+
+/* The headers that describe the representation, in one string, to compare
+ * a cached answer with the one first built. */
+static void describe(struct http_result *res, char *out, size_t len)
+{
+    static const char *const names[] = {"ETag", "Cache-Control", "Vary", "Link",
+                                        "Last-Modified", "Content-Type", "Content-Encoding"};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = http_header(res, names[i]);
+        n += (size_t)snprintf(out + n, len - n, "%s=%s;", names[i], v != NULL ? v : "-");
+        cr_assert_lt(n, len);
+    }
+}
+
+Test(http, a_repeated_read_is_the_same_answer_and_a_write_ends_it)
+{
+    static const char *const paths[] = {"/v1/articles?limit=2", "/v1/stats",
+                                        "/v1/search?q=memorandum", "/v1/entities/robert-gates",
+                                        "/v1/articles?limit=2&fields=id,title"};
+    static const char *const gzip[] = {"Accept-Encoding: gzip", NULL};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char first_headers[1024], again_headers[1024];
+        struct http_result first = http_get(ts, paths[i]);
+        struct http_result again = http_get(ts, paths[i]);
+        cr_assert_eq(first.status, 200, "%s", paths[i]);
+        cr_assert_eq(again.status, 200, "%s", paths[i]);
+        cr_assert_eq(again.body_len, first.body_len, "%s", paths[i]);
+        cr_assert(memcmp(again.body, first.body, first.body_len) == 0, "%s", paths[i]);
+        describe(&first, first_headers, sizeof first_headers);
+        describe(&again, again_headers, sizeof again_headers);
+        cr_assert_str_eq(again_headers, first_headers, "%s", paths[i]);
+
+        /* The gzip variant of the same target is its own answer. */
+        struct http_result zipped = http_request(ts, "GET", paths[i], NULL, 0, gzip);
+        cr_assert_eq(zipped.status, 200);
+        char first_tag[80];
+        snprintf(first_tag, sizeof first_tag, "%s", http_header(&first, "ETag"));
+        cr_assert_str_neq(http_header(&zipped, "ETag"), first_tag, "%s", paths[i]);
+        struct http_result plain = http_get(ts, paths[i]);
+        cr_assert_null(http_header(&plain, "Content-Encoding"), "%s", paths[i]);
+        cr_assert_eq(plain.body_len, first.body_len);
+        http_result_free(&plain);
+        http_result_free(&zipped);
+        http_result_free(&again);
+        http_result_free(&first);
+    }
+
+    /* A write moves the store version: the next read is built anew. */
+    struct http_result before = http_get(ts, "/v1/stats");
+    struct http_result res = http_write(ts, "POST", "/v1/entities",
+                                        "{\"name\": \"Cache Breaker\", \"type\": \"product\"}",
+                                        NULL);
+    cr_assert_eq(res.status, 201, "%s", res.body);
+    http_result_free(&res);
+    struct http_result after = http_get(ts, "/v1/stats");
+    json_int_t products_before = json_integer_value(
+        json_object_get(json_object_get(before.json, "entities"), "product"));
+    json_int_t products_after = json_integer_value(
+        json_object_get(json_object_get(after.json, "entities"), "product"));
+    cr_assert_eq(products_after, products_before + 1);
+    char before_tag[80];
+    snprintf(before_tag, sizeof before_tag, "%s", http_header(&before, "ETag"));
+    cr_assert_str_neq(http_header(&after, "ETag"), before_tag);
+    http_result_free(&after);
+    http_result_free(&before);
+
+    /* Errors are never kept: a 404 stays a 404 after the record appears. */
+    struct http_result missing = http_get(ts, "/v1/entities/cache-later");
+    cr_assert_eq(missing.status, 404);
+    http_result_free(&missing);
+    res = http_write(ts, "POST", "/v1/entities",
+                     "{\"slug\": \"cache-later\", \"name\": \"Cache Later\", \"type\": \"product\"}",
+                     NULL);
+    cr_assert_eq(res.status, 201, "%s", res.body);
+    http_result_free(&res);
+    struct http_result found = http_get(ts, "/v1/entities/cache-later");
+    cr_assert_eq(found.status, 200);
+    http_result_free(&found);
+}
+
+static void no_response_cache(struct config *cfg)
+{
+    cfg->response_cache_entries = 0;
+}
+
+Test(http, with_the_response_cache_off_reads_answer_the_same)
+{
+    struct test_server *plain = test_server_start_config(no_response_cache, true);
+    struct http_result a = http_get(plain, "/v1/articles?limit=3");
+    struct http_result b = http_get(ts, "/v1/articles?limit=3");
+    cr_assert_eq(a.status, 200);
+    cr_assert_eq(a.body_len, b.body_len);
+    cr_assert(memcmp(a.body, b.body, a.body_len) == 0);
+    http_result_free(&b);
+    http_result_free(&a);
+    test_server_stop(plain);
 }

@@ -1,0 +1,140 @@
+#include "server/response_cache.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Locks are striped: two workers rarely want the same stripe, and a slot's
+ * copy in or out is a memcpy of at most max_body bytes. */
+#define STRIPES 16
+
+struct entry {
+    char *key; /* NULL: empty */
+    uint64_t hash;
+    int64_t version;
+    char *body;
+    size_t body_len;
+    const char *content_type; /* a static string, as in struct reply */
+    struct reply_header headers[REPLY_MAX_HEADERS];
+    size_t header_count;
+};
+
+struct response_cache {
+    size_t count, max_body;
+    struct entry *entries;
+    pthread_mutex_t locks[STRIPES];
+};
+
+static uint64_t hash_of(const char *key)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void entry_clear(struct entry *e)
+{
+    free(e->key);
+    free(e->body);
+    for (size_t i = 0; i < e->header_count; i++) {
+        free(e->headers[i].name);
+        free(e->headers[i].value);
+    }
+    memset(e, 0, sizeof *e);
+}
+
+struct response_cache *response_cache_new(size_t entries, size_t max_body)
+{
+    if (entries == 0)
+        return NULL;
+    struct response_cache *cache = calloc(1, sizeof *cache);
+    if (cache == NULL)
+        return NULL;
+    cache->entries = calloc(entries, sizeof *cache->entries);
+    if (cache->entries == NULL) {
+        free(cache);
+        return NULL;
+    }
+    cache->count = entries;
+    cache->max_body = max_body;
+    for (size_t i = 0; i < STRIPES; i++)
+        pthread_mutex_init(&cache->locks[i], NULL);
+    return cache;
+}
+
+void response_cache_free(struct response_cache *cache)
+{
+    if (cache == NULL)
+        return;
+    for (size_t i = 0; i < cache->count; i++)
+        entry_clear(&cache->entries[i]);
+    for (size_t i = 0; i < STRIPES; i++)
+        pthread_mutex_destroy(&cache->locks[i]);
+    free(cache->entries);
+    free(cache);
+}
+
+bool response_cache_get(struct response_cache *cache, const char *key, int64_t version,
+                        struct reply *rep)
+{
+    if (cache == NULL)
+        return false;
+    uint64_t h = hash_of(key);
+    size_t slot = h % cache->count;
+    struct entry *e = &cache->entries[slot];
+    bool hit = false;
+
+    pthread_mutex_lock(&cache->locks[slot % STRIPES]);
+    if (e->key != NULL && e->hash == h && e->version == version && strcmp(e->key, key) == 0) {
+        char *body = malloc(e->body_len > 0 ? e->body_len : 1);
+        if (body != NULL) {
+            memcpy(body, e->body, e->body_len);
+            rep->status = 200;
+            rep->body = body;
+            rep->body_len = e->body_len;
+            rep->content_type = e->content_type;
+            for (size_t i = 0; i < e->header_count; i++)
+                reply_header(rep, e->headers[i].name, e->headers[i].value);
+            hit = true;
+        }
+    }
+    pthread_mutex_unlock(&cache->locks[slot % STRIPES]);
+    return hit;
+}
+
+void response_cache_put(struct response_cache *cache, const char *key, int64_t version,
+                        const struct reply *rep)
+{
+    if (cache == NULL || rep->status != 200 || rep->body == NULL || rep->stream.read != NULL ||
+        rep->body_len > cache->max_body)
+        return;
+    /* Built outside the lock; swapped in under it. */
+    struct entry fresh = {.hash = hash_of(key), .version = version,
+                          .body_len = rep->body_len, .content_type = rep->content_type};
+    fresh.key = strdup(key);
+    fresh.body = malloc(rep->body_len > 0 ? rep->body_len : 1);
+    bool complete = fresh.key != NULL && fresh.body != NULL;
+    if (complete)
+        memcpy(fresh.body, rep->body, rep->body_len);
+    for (size_t i = 0; complete && i < rep->header_count; i++) {
+        struct reply_header *h = &fresh.headers[fresh.header_count];
+        h->name = strdup(rep->headers[i].name);
+        h->value = strdup(rep->headers[i].value);
+        fresh.header_count++;
+        complete = h->name != NULL && h->value != NULL;
+    }
+    if (!complete) {
+        entry_clear(&fresh);
+        return;
+    }
+    size_t slot = fresh.hash % cache->count;
+    struct entry old;
+    pthread_mutex_lock(&cache->locks[slot % STRIPES]);
+    old = cache->entries[slot];
+    cache->entries[slot] = fresh;
+    pthread_mutex_unlock(&cache->locks[slot % STRIPES]);
+    entry_clear(&old);
+}

@@ -1,0 +1,29 @@
+#pragma once
+/* Rendered answers to reads, kept per store version. Every write moves the
+ * version, so an entry can never be served for data that changed: it just
+ * stops matching. Dashboards poll the same few URLs; each is then built
+ * once per write instead of once per request. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/reply.h"
+
+struct response_cache;
+
+/* A cache of at most `entries` answers (direct-mapped by key), each body at
+ * most max_body bytes. NULL when entries is 0 (caching off) or on failure. */
+struct response_cache *response_cache_new(size_t entries, size_t max_body);
+void response_cache_free(struct response_cache *cache);
+
+/* Fills the empty `rep` with a copy of the answer cached for `key` at
+ * `version` (status, body, content type and headers). False on a miss, and
+ * then rep is left empty. Accepts a NULL cache (always a miss). */
+bool response_cache_get(struct response_cache *cache, const char *key, int64_t version,
+                        struct reply *rep);
+
+/* Keeps a copy of `rep` for `key` at `version` if it is a 200 with a body
+ * (not a stream) of at most max_body bytes; replaces what the slot held. */
+void response_cache_put(struct response_cache *cache, const char *key, int64_t version,
+                        const struct reply *rep);
