@@ -46,6 +46,11 @@ static bool put_json_line(FILE *out, json_t *line)
     return text != NULL;
 }
 
+/* format(printf, 3, 0): the caller's format is checked where it is written;
+ * this only forwards the va_list. */
+static void log_line(const char *level, const char *component, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void log_line(const char *level, const char *component, const char *fmt, va_list ap)
 {
     char when[40], message[1024];

@@ -578,6 +578,10 @@ static void sample_gauges(void *ctx, struct metrics_gauges *out)
     out->connections = info != NULL ? (int64_t)info->num_connections : 0;
 }
 
+/* libmicrohttpd's own messages: its formats, forwarded with their va_list. */
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
