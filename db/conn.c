@@ -232,7 +232,12 @@ enum db_status conn_status(struct db *db, int rc)
     case SQLITE_ROW: return DB_OK;
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return DB_BUSY;
-    case SQLITE_READONLY: return DB_READ_ONLY;
+    /* A store opened read-only never gets this far (it has no writer); here
+     * the file or its file system refused a write the store was allowed. */
+    case SQLITE_READONLY:
+    case SQLITE_IOERR:
+        conn_log("sqlite error %d: %s", rc, sqlite3_errmsg(db->handle));
+        return DB_UNAVAILABLE;
     case SQLITE_FULL: return DB_FULL;
     case SQLITE_CONSTRAINT:
         if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)

@@ -28,6 +28,8 @@ enum db_status {
     DB_BUSY,       /* the database stayed locked past the busy timeout */
     DB_READ_ONLY,  /* the store was opened read-only */
     DB_FULL,       /* the disk, or the store's size limit, has no room for the write */
+    DB_UNAVAILABLE, /* the file cannot be written or read now: an I/O error, a read-only
+                       file or file system (not a store opened read-only) */
     DB_ERR,        /* anything else; details went to the log */
 };
 

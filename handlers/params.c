@@ -358,6 +358,11 @@ int reply_db_error(struct reply *rep, enum db_status status, const char *what)
     case DB_BUSY:
         reply_header(rep, "Retry-After", "1");
         return reply_problem(rep, 503, NULL, "the database is busy; retry shortly");
+    case DB_UNAVAILABLE:
+        reply_header(rep, "Retry-After", "5");
+        return reply_problem(rep, 503, NULL,
+                             "the database file cannot be written or read right now (an I/O"
+                             " error, or a read-only file or file system); nothing was stored");
     case DB_FULL:
         /* Nothing was written; the write can succeed once room is made. */
         reply_header(rep, "Retry-After", "60");

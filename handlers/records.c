@@ -178,7 +178,7 @@ static struct db *begin(const struct request *req, struct reply *rep)
             reply_header(rep, "Allow", "GET, HEAD");
             reply_problem(rep, 405, NULL, "this server is read-only");
         } else {
-            reply_db_error(rep, status == DB_BUSY ? DB_BUSY : DB_ERR, "record");
+            reply_db_error(rep, status, "record");
         }
     }
     return w;

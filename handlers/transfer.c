@@ -38,7 +38,9 @@ int handle_import(const struct request *req, struct reply *rep)
         reply_header(rep, "Allow", "GET, HEAD");
         return reply_problem(rep, 405, NULL, "this server is read-only");
     }
-    if (rc != DB_OK && bad_line > 0 && rc != DB_ERR && rc != DB_BUSY) {
+    /* A line's fault, unless the store itself failed while taking it. */
+    if (rc != DB_OK && bad_line > 0 && rc != DB_ERR && rc != DB_BUSY && rc != DB_FULL &&
+        rc != DB_UNAVAILABLE) {
         char detail[480];
         snprintf(detail, sizeof detail, "line %ld: %s%s%s; nothing was imported", bad_line,
                  err.field, err.field[0] ? " " : "", err.message);

@@ -19,11 +19,15 @@ backup:   wirebase backup copies the store while writers post: the copy is
           the store lacks; a copy taken at rest exports the same bytes as
           the store; an existing file is never overwritten.
 
+unwritable: while the WAL file refuses writes (chattr +i, as root on a file
+          system that has the flag), writes answer 503 with Retry-After and
+          store nothing, reads go on, and writes succeed again once it
+          takes them; skipped where the flag cannot be set.
 user:     started as root with --user nobody, the server runs as nobody and
           every file it makes is nobody's; started as anyone else, --user
           is refused with a message and nothing is served.
 
-    test_faults.py WIREBASE [crash|shutdown|full|busy|backup|user ...]
+    test_faults.py WIREBASE [crash|shutdown|full|busy|backup|unwritable|user ...]
 
 Every loop is bounded in rounds and in time, and every server started here
 is killed on the way out.
@@ -402,6 +406,42 @@ def test_backup(binary, workdir):
         len(copied), len(acknowledged)))
 
 
+def test_unwritable(binary, workdir):
+    db = os.path.join(workdir, "unwritable.db")
+    key = make_key(binary, db)
+    server = Server(binary, db)
+    wal = db + "-wal"
+    frozen = False
+    try:
+        status, _, text = request_full(server, "POST", "/v1/entities", {
+            "name": "Before", "type": "person"}, key)
+        assert status == 201, (status, text)
+        frozen = subprocess.run(["chattr", "+i", wal], capture_output=True).returncode == 0
+        if not frozen:
+            print("unwritable: skipped (chattr +i is not allowed here)")
+            return
+        status, headers, text = request_full(server, "POST", "/v1/entities", {
+            "name": "While frozen", "type": "person"}, key)
+        assert_problem(status, headers, text, 503)
+        assert headers["Retry-After"], headers
+        status, _ = request(server, "GET", "/v1/entities?limit=100")
+        assert status == 200, status
+        subprocess.run(["chattr", "-i", wal], check=True)
+        frozen = False
+        status, _, text = request_full(server, "POST", "/v1/entities", {
+            "name": "After", "type": "person"}, key)
+        assert status == 201, (status, text)
+        status, page = request(server, "GET", "/v1/entities?limit=100")
+        names = [e["name"] for e in page["data"]]
+        assert "Before" in names and "After" in names and "While frozen" not in names, names
+    finally:
+        if frozen:
+            subprocess.run(["chattr", "-i", wal])
+        server.kill()
+    check_integrity(db)
+    print("unwritable: 503 while the WAL refused writes, nothing stored, then 201")
+
+
 def test_user(binary, workdir):
     import pwd
     nobody = pwd.getpwnam("nobody")
@@ -437,12 +477,13 @@ def test_user(binary, workdir):
 
 def main():
     binary = os.path.abspath(sys.argv[1])
-    wanted = sys.argv[2:] or ["crash", "shutdown", "full", "busy", "backup", "user"]
+    wanted = sys.argv[2:] or ["crash", "shutdown", "full", "busy", "backup", "unwritable",
+                              "user"]
     with tempfile.TemporaryDirectory(prefix="wirebase-faults-") as workdir:
         for name in wanted:
             {"crash": test_crash, "shutdown": test_shutdown, "full": test_full,
-             "busy": test_busy, "backup": test_backup, "user": test_user}[name](binary,
-                                                                               workdir)
+             "busy": test_busy, "backup": test_backup, "unwritable": test_unwritable,
+             "user": test_user}[name](binary, workdir)
 
 
 if __name__ == "__main__":
