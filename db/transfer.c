@@ -156,6 +156,14 @@ static long read_line(FILE *in, char **buf, size_t *cap, size_t max, bool *too_l
     return (long)n;
 }
 
+/* A failure of the store rather than of the line: it ends even a partial
+ * import, since no later line could fare better. */
+static bool store_failed(enum db_status status)
+{
+    return status == DB_ERR || status == DB_BUSY || status == DB_FULL ||
+           status == DB_UNAVAILABLE;
+}
+
 static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
                                  struct record_error *err)
 {
@@ -189,7 +197,7 @@ static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
         }
         if (ok)
             continue;
-        if (err->status == DB_ERR || err->status == DB_BUSY || !im->partial) {
+        if (store_failed(err->status) || !im->partial) {
             *bad_line = line;
             rc = err->status;
             goto done;
@@ -205,7 +213,7 @@ static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
             goto done;
         if (ok)
             continue;
-        if (err->status == DB_ERR || err->status == DB_BUSY || !im->partial) {
+        if (store_failed(err->status) || !im->partial) {
             *bad_line = p->line;
             rc = err->status;
             goto done;

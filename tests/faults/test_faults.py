@@ -294,6 +294,22 @@ def test_full(binary, workdir):
         stored = all_articles(server)
         assert "Ballast %d" % len(posted) not in stored.values(), "the refused write was stored"
 
+        # A partial import stops at a full store too: its lines are not to blame.
+        lines = "".join(json.dumps({"type": "article", "title": "Imported %d" % i,
+                                    "source": "Fault Wire", "published_at": "2026-11-28",
+                                    "body": big}) + "\n" for i in range(3))
+        req = urllib.request.Request(server.url("/v1/import?mode=partial"), data=lines.encode(),
+                                     method="POST", headers={
+                                         "Authorization": "Bearer " + key,
+                                         "Content-Type": "application/x-ndjson"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as res:
+                imported = (res.status, res.headers, res.read().decode())
+        except urllib.error.HTTPError as err:
+            imported = (err.code, err.headers, err.read().decode())
+        assert_problem(*imported, 507)
+        assert not any(t.startswith("Imported") for t in all_articles(server).values())
+
         # Reads go on.
         status, doc = request(server, "GET", "/v1/articles/%d" % posted[0])
         assert status == 200 and doc["title"] == "Ballast 0", status
