@@ -17,7 +17,7 @@ void config_defaults(struct config *cfg)
     cfg->max_import = (size_t)1 << 30;
     cfg->busy_timeout_ms = 5000;
     cfg->cache_size_kib = 16384;
-    cfg->response_cache_entries = 256;
+    cfg->response_cache_entries = 1024;
     cfg->connection_timeout_s = 30;
     cfg->connection_limit = 1024;
     cfg->access_log = true;
@@ -46,7 +46,8 @@ const char *config_usage(void)
            "  --max-db-size MIB      the most the database may grow to; writes past it get\n"
            "                         507 (WIREBASE_MAX_DB_SIZE, default 0: the disk's room)\n"
            "  --response-cache N     answers to reads kept until the next write, up to 64 KiB\n"
-           "                         each (WIREBASE_RESPONSE_CACHE, default 256; 0: off)\n"
+           "                         each and 16 MiB in all (WIREBASE_RESPONSE_CACHE,\n"
+           "                         default 1024; 0: off)\n"
            "  --timeout SECONDS      close idle connections (WIREBASE_TIMEOUT, default 30)\n"
            "  --max-connections N    concurrent connections (WIREBASE_MAX_CONNECTIONS,\n"
            "                         default 1024)\n"

@@ -1,6 +1,7 @@
 #include "server/response_cache.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +21,18 @@ struct entry {
 };
 
 struct response_cache {
-    size_t count, max_body;
+    size_t count, max_body, max_bytes;
+    atomic_size_t bytes; /* bodies held, kept under max_bytes */
     struct entry *entries;
     pthread_mutex_t locks[STRIPES];
 };
+
+/* Each key may live in one of two slots (two independent hashes), so two
+ * hot keys that share one slot do not keep evicting each other. */
+static size_t slot_of(const struct response_cache *cache, uint64_t h, int way)
+{
+    return (size_t)(way == 0 ? h : (h >> 32) ^ (h << 7)) % cache->count;
+}
 
 static uint64_t hash_of(const char *key)
 {
@@ -46,7 +55,7 @@ static void entry_clear(struct entry *e)
     memset(e, 0, sizeof *e);
 }
 
-struct response_cache *response_cache_new(size_t entries, size_t max_body)
+struct response_cache *response_cache_new(size_t entries, size_t max_body, size_t max_bytes)
 {
     if (entries == 0)
         return NULL;
@@ -60,6 +69,8 @@ struct response_cache *response_cache_new(size_t entries, size_t max_body)
     }
     cache->count = entries;
     cache->max_body = max_body;
+    cache->max_bytes = max_bytes;
+    atomic_init(&cache->bytes, 0);
     for (size_t i = 0; i < STRIPES; i++)
         pthread_mutex_init(&cache->locks[i], NULL);
     return cache;
@@ -77,32 +88,40 @@ void response_cache_free(struct response_cache *cache)
     free(cache);
 }
 
+/* Copies e into rep if it holds key at version. Call with e's lock held. */
+static bool copy_out(const struct entry *e, uint64_t h, const char *key, int64_t version,
+                     struct reply *rep)
+{
+    if (e->key == NULL || e->hash != h || e->version != version || strcmp(e->key, key) != 0)
+        return false;
+    char *body = malloc(e->body_len > 0 ? e->body_len : 1);
+    if (body == NULL)
+        return false;
+    memcpy(body, e->body, e->body_len);
+    rep->status = 200;
+    rep->body = body;
+    rep->body_len = e->body_len;
+    rep->content_type = e->content_type;
+    for (size_t i = 0; i < e->header_count; i++)
+        reply_header(rep, e->headers[i].name, e->headers[i].value);
+    return true;
+}
+
 bool response_cache_get(struct response_cache *cache, const char *key, int64_t version,
                         struct reply *rep)
 {
     if (cache == NULL)
         return false;
     uint64_t h = hash_of(key);
-    size_t slot = h % cache->count;
-    struct entry *e = &cache->entries[slot];
-    bool hit = false;
-
-    pthread_mutex_lock(&cache->locks[slot % STRIPES]);
-    if (e->key != NULL && e->hash == h && e->version == version && strcmp(e->key, key) == 0) {
-        char *body = malloc(e->body_len > 0 ? e->body_len : 1);
-        if (body != NULL) {
-            memcpy(body, e->body, e->body_len);
-            rep->status = 200;
-            rep->body = body;
-            rep->body_len = e->body_len;
-            rep->content_type = e->content_type;
-            for (size_t i = 0; i < e->header_count; i++)
-                reply_header(rep, e->headers[i].name, e->headers[i].value);
-            hit = true;
-        }
+    for (int way = 0; way < 2; way++) {
+        size_t slot = slot_of(cache, h, way);
+        pthread_mutex_lock(&cache->locks[slot % STRIPES]);
+        bool hit = copy_out(&cache->entries[slot], h, key, version, rep);
+        pthread_mutex_unlock(&cache->locks[slot % STRIPES]);
+        if (hit)
+            return true;
     }
-    pthread_mutex_unlock(&cache->locks[slot % STRIPES]);
-    return hit;
+    return false;
 }
 
 void response_cache_put(struct response_cache *cache, const char *key, int64_t version,
@@ -130,11 +149,33 @@ void response_cache_put(struct response_cache *cache, const char *key, int64_t v
         entry_clear(&fresh);
         return;
     }
-    size_t slot = fresh.hash % cache->count;
+    /* The slot to take: the key's own, else an empty one, else the one
+     * built at the older version (the likelier to be stale already). */
+    size_t a = slot_of(cache, fresh.hash, 0), b = slot_of(cache, fresh.hash, 1), slot = a;
+    pthread_mutex_lock(&cache->locks[b % STRIPES]);
+    const struct entry *eb = &cache->entries[b];
+    bool b_is_own = eb->key != NULL && eb->hash == fresh.hash && strcmp(eb->key, key) == 0;
+    bool b_is_empty = eb->key == NULL;
+    int64_t b_version = eb->version;
+    pthread_mutex_unlock(&cache->locks[b % STRIPES]);
+    pthread_mutex_lock(&cache->locks[a % STRIPES]);
+    const struct entry *ea = &cache->entries[a];
+    bool a_is_own = ea->key != NULL && ea->hash == fresh.hash && strcmp(ea->key, key) == 0;
+    if (!a_is_own && (b_is_own || (ea->key != NULL && (b_is_empty || b_version < ea->version))))
+        slot = b;
+    pthread_mutex_unlock(&cache->locks[a % STRIPES]);
+
     struct entry old;
     pthread_mutex_lock(&cache->locks[slot % STRIPES]);
     old = cache->entries[slot];
-    cache->entries[slot] = fresh;
+    /* Over the byte budget the answer is simply not kept. The check may
+     * race another stripe's put by one body; the count itself stays exact. */
+    bool fits = atomic_load(&cache->bytes) - old.body_len + fresh.body_len <= cache->max_bytes;
+    if (fits) {
+        cache->entries[slot] = fresh;
+        atomic_fetch_add(&cache->bytes, fresh.body_len);
+        atomic_fetch_sub(&cache->bytes, old.body_len);
+    }
     pthread_mutex_unlock(&cache->locks[slot % STRIPES]);
-    entry_clear(&old);
+    entry_clear(fits ? &old : &fresh);
 }

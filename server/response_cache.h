@@ -12,9 +12,10 @@
 
 struct response_cache;
 
-/* A cache of at most `entries` answers (direct-mapped by key), each body at
- * most max_body bytes. NULL when entries is 0 (caching off) or on failure. */
-struct response_cache *response_cache_new(size_t entries, size_t max_body);
+/* A cache of at most `entries` answers (each key has two possible slots),
+ * each body at most max_body bytes and all of them at most max_bytes. NULL
+ * when entries is 0 (caching off) or on failure. */
+struct response_cache *response_cache_new(size_t entries, size_t max_body, size_t max_bytes);
 void response_cache_free(struct response_cache *cache);
 
 /* Fills the empty `rep` with a copy of the answer cached for `key` at
@@ -24,6 +25,7 @@ bool response_cache_get(struct response_cache *cache, const char *key, int64_t v
                         struct reply *rep);
 
 /* Keeps a copy of `rep` for `key` at `version` if it is a 200 with a body
- * (not a stream) of at most max_body bytes; replaces what the slot held. */
+ * (not a stream) of at most max_body bytes and the budget has room;
+ * replaces what one of the key's slots held. */
 void response_cache_put(struct response_cache *cache, const char *key, int64_t version,
                         const struct reply *rep);

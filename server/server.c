@@ -31,6 +31,8 @@
 /* The largest answer the response cache keeps: a list page of 100 summaries
  * fits; whole articles with long bodies are built each time. */
 #define RESPONSE_CACHE_MAX_BODY (64 * 1024)
+/* All the bodies the response cache holds at once. */
+#define RESPONSE_CACHE_MAX_BYTES (16 * 1024 * 1024)
 
 struct server {
     struct MHD_Daemon *daemon;
@@ -613,7 +615,8 @@ struct server *server_start(const struct config *cfg, struct store *store)
         !metrics_set_token(srv->metrics, cfg->metrics_token))
         goto fail;
     metrics_set_sampler(srv->metrics, sample_gauges, srv);
-    srv->cache = response_cache_new((size_t)cfg->response_cache_entries, RESPONSE_CACHE_MAX_BODY);
+    srv->cache = response_cache_new((size_t)cfg->response_cache_entries, RESPONSE_CACHE_MAX_BODY,
+                                    RESPONSE_CACHE_MAX_BYTES);
     if (cfg->response_cache_entries > 0 && srv->cache == NULL)
         goto fail;
 
