@@ -12,52 +12,15 @@ line holds an API key. Every loop is bounded in count and time.
 """
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
+from wbserver import Server
+
 NOSNIFF = b"x-content-type-options: nosniff"
-
-
-class Server:
-    def __init__(self, binary, db, *flags):
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2", *flags],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        self.log = []
-        self.port = None
-        deadline = time.monotonic() + 10
-        while self.port is None and time.monotonic() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.log.append(line)
-            found = re.search(rb"listening on 127\.0\.0\.1:(\d+)", line)
-            if found:
-                self.port = int(found.group(1))
-        if self.port is None:
-            self.proc.kill()
-            raise AssertionError("the server did not start: %r" % self.log)
-        self.reader = threading.Thread(target=self._drain, daemon=True)
-        self.reader.start()
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            self.log.append(line)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.reader.join(timeout=5)
 
 
 def raw(port, data, timeout=5):
@@ -186,7 +149,7 @@ def test_slowloris(port):
 
 
 def test_per_client_limit(binary, db):
-    server = Server(binary, db, "--max-connections-per-client", "10", "--no-access-log")
+    server = Server(binary, db, "--max-connections-per-client", "10")
     held = []
     try:
         for _ in range(10):
@@ -209,7 +172,7 @@ def test_per_client_limit(binary, db):
 
 
 def test_idle_timeout(binary, db):
-    server = Server(binary, db, "--timeout", "1", "--no-access-log")
+    server = Server(binary, db, "--timeout", "1")
     try:
         with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
             started = time.monotonic()
@@ -228,7 +191,7 @@ def test_keys_stay_secret(binary, db):
     out = subprocess.run([binary, "keys", "create", "--db", db, "--name", "abuse",
                           "--scope", "write"], check=True, capture_output=True, text=True)
     key = out.stdout.splitlines()[0].strip()
-    server = Server(binary, db)  # with the access log
+    server = Server(binary, db, access_log=True)
     try:
         wrong = key[:-4] + ("0000" if not key.endswith("0000") else "1111")
         for k in (key, wrong):
@@ -255,7 +218,7 @@ def main():
     binary = os.path.abspath(sys.argv[1])
     with tempfile.TemporaryDirectory(prefix="wirebase-abuse-") as workdir:
         db = os.path.join(workdir, "abuse.db")
-        server = Server(binary, db, "--no-access-log")
+        server = Server(binary, db)
         try:
             test_requests(server.port)
             test_slowloris(server.port)

@@ -35,7 +35,6 @@ is killed on the way out.
 import json
 import os
 import random
-import re
 import signal
 import socket
 import sqlite3
@@ -47,40 +46,10 @@ import time
 import urllib.error
 import urllib.request
 
+from wbserver import Server
+
 ROUNDS = 20
 MENTIONED = ("fault-person", "fault-agency")
-
-
-class Server:
-    """wirebase serve on an ephemeral loopback port."""
-
-    def __init__(self, binary, db, *flags):
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2",
-             "--no-access-log", *flags],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.port = None
-        deadline = time.monotonic() + 10
-        while self.port is None and time.monotonic() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-            if found:
-                self.port = int(found.group(1))
-        if self.port is None:
-            self.proc.kill()
-            raise AssertionError("the server did not start")
-        # Keep draining stderr so the server never blocks on a full pipe.
-        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=10)
 
 
 def request(server, method, path, body=None, key=None, timeout=5):

@@ -13,42 +13,15 @@ import http.client
 import json
 import os
 import random
-import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
+from wbserver import Server
+
 WRITERS, READERS = 2, 4
-
-
-class Server:
-    def __init__(self, binary, db):
-        self.proc = subprocess.Popen(
-            [binary, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2",
-             "--no-access-log", "--cache-size", "2048"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.port = None
-        deadline = time.monotonic() + 10
-        while self.port is None and time.monotonic() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            found = re.search(r"listening on 127\.0\.0\.1:(\d+)", line)
-            if found:
-                self.port = int(found.group(1))
-        if self.port is None:
-            self.proc.kill()
-            raise AssertionError("the server did not start")
-        threading.Thread(target=self.proc.stderr.read, daemon=True).start()
-
-    def rss_kib(self):
-        with open("/proc/%d/status" % self.proc.pid) as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
 
 
 class Client:
@@ -110,7 +83,7 @@ def main():
         key = subprocess.run([binary, "keys", "create", "--db", db, "--name", "soak",
                               "--scope", "write"], check=True, capture_output=True,
                              text=True).stdout.splitlines()[0].strip()
-        server = Server(binary, db)
+        server = Server(binary, db, "--cache-size", "2048")
         # keys create made an empty store; the sample gives the readers data.
         written, stop = [], threading.Event()
         clients = [Client(server.port, key) for _ in range(WRITERS)] + \
