@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "handlers/meta.h"
 #include "server/backup_cli.h"
+#include "server/extract_cli.h"
 #include "server/config.h"
 #include "server/privileges.h"
 #include "server/keys_cli.h"
@@ -36,6 +37,7 @@ static const char usage[] =
     "  import FILE [--partial]    add NDJSON records, as POST /v1/import does\n"
     "  export                     write the whole store as NDJSON to stdout\n"
     "  backup PATH [--db PATH]    copy the database to PATH while it serves (online)\n"
+    "  extract FILE|-             print the entities, quotes and agreements of an article\n"
     "\n"
     "  --help       this text; wirebase COMMAND --help for a command's options\n"
     "  --version    print the version\n"
@@ -247,6 +249,8 @@ int main(int argc, char **argv)
         return transfer_cli_export(argc, argv);
     if (strcmp(command, "backup") == 0)
         return backup_cli_run(argc, argv);
+    if (strcmp(command, "extract") == 0)
+        return extract_cli_run(argc, argv);
     fprintf(stderr, "wirebase: unknown command \"%s\"\n\n%s", command, usage);
     return EXIT_USAGE;
 }
