@@ -43,6 +43,15 @@ static int year_of(const struct doc *d, size_t i)
     return y >= 1800 && y <= 2100 ? y : 0;
 }
 
+static bool is_money_sign(const struct doc *d, size_t i)
+{
+    if (i >= d->ntok || d->tok[i].kind != TOK_PUNCT)
+        return false;
+    const char *s = d->text + d->tok[i].start;
+    return s[0] == '$' || strncmp(s, "\xe2\x82\xac", 3) == 0 /* € */ ||
+           strncmp(s, "\xc2\xa3", 2) == 0 /* £ */;
+}
+
 static bool in_quotation(const struct doc *d, size_t i)
 {
     for (size_t k = i; k-- > d->sent[d->tok[i].sent].first;) {
@@ -114,7 +123,7 @@ static bool read_phrase(const struct extraction *x, size_t h, struct reading *r)
     if (!r->titled) {
         /* Back to the determiner over modifiers: "an outdated 1993 accord". */
         size_t k = h, det = (size_t)-1;
-        while (k > sent_first && h - k < 5) {
+        while (k > sent_first && h - k < 7) {
             k--;
             if (tok_in(d, k, DETERMINERS) && !tok_is(d, k, "new") && !tok_is(d, k, "two") &&
                 !tok_is(d, k, "three")) {
@@ -122,7 +131,7 @@ static bool read_phrase(const struct extraction *x, size_t h, struct reading *r)
                 break;
             }
             if (d->tok[k].kind != TOK_WORD && d->tok[k].kind != TOK_NUMBER &&
-                !is_punct(d, k, '-'))
+                !is_punct(d, k, '-') && !is_money_sign(d, k))
                 break;
             if (tok_in(d, k, SIGN_VERBS) || tok_in(d, k, MAKE_VERBS) || tok_in(d, k, REPLACE_VERBS))
                 break;
@@ -138,7 +147,9 @@ static bool read_phrase(const struct extraction *x, size_t h, struct reading *r)
         for (size_t m = r->start + (det != (size_t)-1); m <= h; m++) {
             if (year_of(d, m))
                 r->year = year_of(d, m);
-            if (m < h && tok_in(d, m, SOFT_MODIFIERS))
+            /* "$10 billion", "outdated": not part of the name */
+            if (m < h && (tok_in(d, m, SOFT_MODIFIERS) || is_money_sign(d, m) ||
+                          (d->tok[m].kind == TOK_NUMBER && !year_of(d, m))))
                 continue;
             char w[NAME_MAX_BYTES];
             span_text(d, (uint32_t)m, (uint32_t)m + 1, w, sizeof w);
@@ -160,6 +171,8 @@ static bool read_phrase(const struct extraction *x, size_t h, struct reading *r)
         while (m < d->ntok && m < e + 9 && d->tok[m].sent == d->tok[h].sent &&
                (d->tok[m].kind == TOK_WORD || d->tok[m].kind == TOK_NUMBER ||
                 (is_punct(d, m, '-') && (d->tok[m].flags & TF_GLUED))) &&
+               !((tok_is(d, m, "on") || tok_is(d, m, "in")) &&
+                 (tok_in(d, m + 1, TIME_WORDS) || tok_in(d, m + 1, WEEKDAYS) || year_of(d, m + 1))) &&
                (!tok_in(d, m, COMPLEMENT_STOPS) ||
                 /* "between Chile and Argentina" */
                 (tok_is(d, m, "and") && (d->tok[m - 1].flags & TF_CAP) && (d->tok[m + 1].flags & TF_CAP))))
@@ -499,7 +512,9 @@ bool find_agreements(struct extraction *x)
                                  x->agrs[occ[q].agr].status == ST_SUPERSEDED;
             /* "between Sweden, Finland and Estonia" */
             for (size_t k = occ[q].head + 1; k < s->end; k++) {
-                if (!tok_is(d, k, "between") && !tok_is(d, k, "among"))
+                /* "a deal with Airbus" names the other party too */
+                if (!tok_is(d, k, "between") && !tok_is(d, k, "among") &&
+                    !(tok_is(d, k, "with") && k <= occ[q].end))
                     continue;
                 for (size_t m = k + 1; m < s->end && m < k + 16; m++) {
                     int e = entity_at(x, m);

@@ -139,6 +139,21 @@ static int speaker_before(const struct extraction *x, const struct speaker_state
     return -1;
 }
 
+static bool same_paragraph(const struct doc *d, size_t a, size_t b)
+{
+    for (size_t k = a + 1; k <= b && k < d->ntok; k++)
+        if (d->tok[k].flags & TF_PARA_START)
+            return false;
+    return true;
+}
+
+/* The quotation opening at `open` starts its sentence: nothing but the
+ * quotation says who speaks. */
+static bool sentence_is_quotation(const struct doc *d, size_t open)
+{
+    return open == d->sent[d->tok[open].sent].first;
+}
+
 static size_t words_between(const struct doc *d, size_t a, size_t b)
 {
     size_t n = 0;
@@ -181,8 +196,13 @@ bool find_quotes(struct extraction *x)
         int speaker = closed ? speaker_after(x, &s, c) : -1;
         if (speaker < 0)
             speaker = speaker_before(x, &s, o);
-        /* A paragraph that is all quotation continues the last speaker. */
+        /* A paragraph that is all quotation continues the last speaker, and
+         * so does a quotation that is the next sentence of a paragraph whose
+         * last quotation was attributed: "…,” X said. “We have waited.”" */
         if (speaker < 0 && (d->tok[o].flags & TF_PARA_START) && prev_para_end + 1 >= o)
+            speaker = prev_para_speaker;
+        if (speaker < 0 && !(d->tok[o].flags & TF_PARA_START) && prev_para_speaker >= 0 &&
+            same_paragraph(d, prev_para_end, o) && sentence_is_quotation(d, o))
             speaker = prev_para_speaker;
         if (speaker >= 0) {
             if (!add_quote(x, speaker, (uint32_t)o + 1, (uint32_t)c))

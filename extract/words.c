@@ -190,7 +190,7 @@ const char *const SOFT_MODIFIERS[] = {"outdated", "new", "old", "older", "narrow
                                              "landmark", "historic", "controversial", "current",
                                              "former", "original", "separate", "so-called",
                                              "first", "second", "two", "three", "interim",
-                                             "proposed", "planned", "tentative", "fresh",
+                                             "proposed", "planned", "tentative", "fresh", "billion", "million", "trillion", "bn", "mln",
                                              "recent", NULL};
 
 const char *const COMPLEMENT_STARTS[] = {"on", "of", "for", "to", "with", "over", "between",
