@@ -70,21 +70,38 @@ enum db_status db_article_list(struct db *db, const struct article_filter *filte
     return filter->q != NULL ? db_search_status(db, rc) : rc;
 }
 
+/* mention_count, then mentions: where the article names the entity. */
 static json_t *article_entity_row(sqlite3_stmt *st)
 {
     json_t *item = summary_entity_brief(st);
-    if (item != NULL)
-        json_object_set_new(item, "mentions", conn_col_int(st, ENTITY_BRIEF_NCOLS));
+    const char *spans = conn_col_text(st, ENTITY_BRIEF_NCOLS + 1);
+    if (item != NULL) {
+        json_object_set_new(item, "mention_count", conn_col_int(st, ENTITY_BRIEF_NCOLS));
+        json_t *list = spans != NULL ? json_loads(spans, 0, NULL) : NULL;
+        json_object_set_new(item, "mentions", list != NULL ? list : json_array());
+    }
     return item;
 }
 
 static json_t *article_quote_row(sqlite3_stmt *st)
 {
-    return json_pack("{s:o, s:o, s:o, s:{s:o, s:o, s:o}}",
+    return json_pack("{s:o, s:o, s:o, s:{s:o, s:o, s:o}, s:o, s:o}",
                      "id", conn_col_int(st, 0), "slug", conn_col_string(st, 1),
                      "text", conn_col_string(st, 2), "speaker",
                      "id", conn_col_int(st, 3), "slug", conn_col_string(st, 4),
-                     "name", conn_col_string(st, 5));
+                     "name", conn_col_string(st, 5), "start", conn_col_int(st, 6),
+                     "end", conn_col_int(st, 7));
+}
+
+/* An agreement the article reports, with where it reports it. */
+static json_t *article_agreement_row(sqlite3_stmt *st)
+{
+    json_t *item = summary_agreement_brief(st);
+    if (item != NULL) {
+        json_object_set_new(item, "start", conn_col_int(st, 6));
+        json_object_set_new(item, "end", conn_col_int(st, 7));
+    }
+    return item;
 }
 
 static const char article_get_sql[] =
@@ -92,16 +109,23 @@ static const char article_get_sql[] =
     " FROM articles a WHERE a.id = ?";
 
 /* Most-mentioned first: the entities an article is about lead. */
+#define ARTICLE_SPANS_SQL                                                                      \
+    "(SELECT json_group_array(json_object('field', field, 'start', span_start, 'end', span_end))" \
+    "  FROM (SELECT field, span_start, span_end FROM mention_spans s"                          \
+    "  WHERE s.article_id = m.article_id AND s.entity_id = m.entity_id"                        \
+    "  ORDER BY field DESC, span_start))"
+
 static const char article_entities_sql[] =
-    "SELECT " ENTITY_BRIEF_COLUMNS ", m.count FROM mentions m JOIN entities e ON e.id = m.entity_id"
+    "SELECT " ENTITY_BRIEF_COLUMNS ", m.count, " ARTICLE_SPANS_SQL
+    " FROM mentions m JOIN entities e ON e.id = m.entity_id"
     " WHERE m.article_id = ? ORDER BY m.count DESC, e.name_key, e.id";
 
 static const char article_quotes_sql[] =
-    "SELECT q.id, q.slug, q.text, e.id, e.slug, e.name FROM quotes q"
+    "SELECT q.id, q.slug, q.text, e.id, e.slug, e.name, q.span_start, q.span_end FROM quotes q"
     " JOIN entities e ON e.id = q.speaker_id WHERE q.article_id = ? ORDER BY q.id";
 
 static const char article_agreements_sql[] =
-    "SELECT " AGREEMENT_BRIEF_COLUMNS " FROM agreement_articles x"
+    "SELECT " AGREEMENT_BRIEF_COLUMNS ", x.span_start, x.span_end FROM agreement_articles x"
     " JOIN agreements g ON g.id = x.agreement_id WHERE x.article_id = ?"
     " ORDER BY g.signed_key DESC, g.id DESC";
 
@@ -133,7 +157,7 @@ enum db_status db_article_get(struct db *db, int64_t id, json_t **out)
         (rc = listing_attach(db, article, "quotes", article_quotes_sql, id, 0,
                               article_quote_row)) != DB_OK ||
         (rc = listing_attach(db, article, "agreements", article_agreements_sql, id, 0,
-                              summary_agreement_brief)) != DB_OK)
+                              article_agreement_row)) != DB_OK)
         goto done;
 
     *out = article;
@@ -155,20 +179,21 @@ static const char article_document_sql[] =
     " 'published_at', a.published_at, 'summary', a.summary, 'body', a.body,"
     " 'created_at', a.created_at, 'updated_at', a.updated_at,"
     " 'entities', (SELECT json_group_array(json_object('id', id, 'slug', slug, 'name', name,"
-    "                'type', type, 'mentions', count)) FROM ("
-    "   SELECT e.id, e.slug, e.name, e.type, m.count FROM mentions m"
-    "   JOIN entities e ON e.id = m.entity_id WHERE m.article_id = a.id"
+    "                'type', type, 'mention_count', count, 'mentions', json(spans))) FROM ("
+    "   SELECT e.id, e.slug, e.name, e.type, m.count, " ARTICLE_SPANS_SQL " AS spans"
+    "   FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.article_id = a.id"
     "   ORDER BY m.count DESC, e.name_key, e.id)),"
     " 'quotes', (SELECT json_group_array(json_object('id', id, 'slug', slug, 'text', text,"
     "              'speaker', json_object('id', speaker_id, 'slug', speaker_slug,"
-    "              'name', speaker_name))) FROM ("
+    "              'name', speaker_name), 'start', span_start, 'end', span_end)) FROM ("
     "   SELECT q.id, q.slug, q.text, e.id AS speaker_id, e.slug AS speaker_slug,"
-    "   e.name AS speaker_name FROM quotes q JOIN entities e ON e.id = q.speaker_id"
-    "   WHERE q.article_id = a.id ORDER BY q.id)),"
+    "   e.name AS speaker_name, q.span_start, q.span_end FROM quotes q"
+    "   JOIN entities e ON e.id = q.speaker_id WHERE q.article_id = a.id ORDER BY q.id)),"
     " 'agreements', (SELECT json_group_array(json_object('id', id, 'slug', slug,"
     "                  'title', title, 'kind', kind, 'status', status,"
-    "                  'signed_on', signed_on)) FROM ("
-    "   SELECT g.id, g.slug, g.title, g.kind, g.status, g.signed_on FROM agreement_articles x"
+    "                  'signed_on', signed_on, 'start', span_start, 'end', span_end)) FROM ("
+    "   SELECT g.id, g.slug, g.title, g.kind, g.status, g.signed_on, x.span_start, x.span_end"
+    "   FROM agreement_articles x"
     "   JOIN agreements g ON g.id = x.agreement_id WHERE x.article_id = a.id"
     "   ORDER BY g.signed_key DESC, g.id DESC))),"
     " a.updated_at"

@@ -151,7 +151,100 @@ static bool write_entity(struct db *w, const json_t *rec, int64_t *id, struct re
 
 static const char *const article_keys[] = {"slug", "title", "source", "url", "published_at",
                                            "summary", "body", "mentions", NULL};
-static const char *const mention_keys[] = {"entity", "count", NULL};
+static const char *const mention_keys[] = {"entity", "count", "spans", NULL};
+static const char *const span_keys[] = {"field", "start", "end", NULL};
+
+/* The article's title and body lengths in code points: SQLite's length()
+ * counts characters, the unit of every offset. */
+static bool field_lengths(struct db *w, int64_t article_id, int64_t *title, int64_t *body,
+                          struct record_error *err)
+{
+    sqlite3_stmt *st = conn_stmt(w, "SELECT length(title), length(body) FROM articles WHERE id = ?");
+    if (st == NULL)
+        return validate_sql_failed(w, NULL, err);
+    sqlite3_bind_int64(st, 1, article_id);
+    bool found = sqlite3_step(st) == SQLITE_ROW;
+    if (found) {
+        *title = sqlite3_column_int64(st, 0);
+        *body = sqlite3_column_int64(st, 1);
+    }
+    conn_done(st);
+    return found ? true : record_fail(err, DB_NOT_FOUND, NULL, "no such article");
+}
+
+/* An offset pair [start, end) within a field of `length` code points. */
+static bool valid_offsets(const json_t *start, const json_t *end, int64_t length,
+                          const char *field, struct record_error *err)
+{
+    char name[96];
+    if (!json_is_integer(start) || json_integer_value(start) < 0 ||
+        json_integer_value(start) >= length) {
+        snprintf(name, sizeof name, "%s.start", field);
+        return record_fail(err, DB_INVALID, name, "must be an offset into the text, from 0 to %lld",
+                           (long long)(length > 0 ? length - 1 : 0));
+    }
+    if (!json_is_integer(end) || json_integer_value(end) <= json_integer_value(start) ||
+        json_integer_value(end) > length) {
+        snprintf(name, sizeof name, "%s.end", field);
+        return record_fail(err, DB_INVALID, name, "must be after start and at most %lld",
+                           (long long)length);
+    }
+    return true;
+}
+
+/* Where the article names the entity: [{field, start, end}]. */
+static bool write_spans(struct db *w, int64_t article_id, int64_t entity_id, const json_t *spans,
+                        const char *field, struct record_error *err)
+{
+    int64_t title_len = 0, body_len = 0;
+    size_t i;
+    json_t *span;
+
+    if (spans == NULL || json_is_null(spans))
+        return true;
+    if (!json_is_array(spans) || json_array_size(spans) > RECORD_LINKS_MAX)
+        return record_fail(err, DB_INVALID, field, "must be an array of at most %d {field, start, end}",
+                           RECORD_LINKS_MAX);
+    if (json_array_size(spans) > 0 && !field_lengths(w, article_id, &title_len, &body_len, err))
+        return false;
+    json_array_foreach(spans, i, span) {
+        char at[96];
+        snprintf(at, sizeof at, "%s[%zu]", field, i);
+        if (!json_is_object(span))
+            return record_fail(err, DB_INVALID, at, "must be {\"field\", \"start\", \"end\"}");
+        if (!validate_keys(span, span_keys, err)) {
+            char inner[64];
+            snprintf(inner, sizeof inner, "%.63s", err->field);
+            snprintf(err->field, sizeof err->field, "%.60s.%.63s", at, inner);
+            return false;
+        }
+        const char *which = json_string_value(json_object_get(span, "field"));
+        if (which == NULL)
+            which = "body";
+        if (strcmp(which, "body") != 0 && strcmp(which, "title") != 0) {
+            char name[110];
+            snprintf(name, sizeof name, "%s.field", at);
+            return record_fail(err, DB_INVALID, name, "must be \"title\" or \"body\"");
+        }
+        if (!valid_offsets(json_object_get(span, "start"), json_object_get(span, "end"),
+                           which[0] == 't' ? title_len : body_len, at, err))
+            return false;
+        sqlite3_stmt *st = conn_stmt(w, "INSERT OR IGNORE INTO mention_spans (article_id, entity_id,"
+                                        " field, span_start, span_end) VALUES (?, ?, ?, ?, ?)");
+        if (st == NULL)
+            return validate_sql_failed(w, at, err);
+        sqlite3_bind_int64(st, 1, article_id);
+        sqlite3_bind_int64(st, 2, entity_id);
+        conn_bind_text(st, 3, which);
+        sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(span, "start")));
+        sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(span, "end")));
+        int step = sqlite3_step(st);
+        conn_done(st);
+        if (step != SQLITE_DONE)
+            return validate_sql_failed(w, at, err);
+    }
+    return true;
+}
 
 static bool write_mentions(struct db *w, int64_t id, const json_t *mentions,
                            struct record_error *err)
@@ -166,7 +259,8 @@ static bool write_mentions(struct db *w, int64_t id, const json_t *mentions,
                            RECORD_LINKS_MAX);
     /* The triggers take the old counts off the entities before the new
      * mentions add theirs. */
-    if (!run_for_id(w, "DELETE FROM mentions WHERE article_id = ?", id, err))
+    if (!run_for_id(w, "DELETE FROM mentions WHERE article_id = ?", id, err) ||
+        !run_for_id(w, "DELETE FROM mention_spans WHERE article_id = ?", id, err))
         return false;
     json_array_foreach(mentions, i, m) {
         char field[48];
@@ -205,6 +299,9 @@ static bool write_mentions(struct db *w, int64_t id, const json_t *mentions,
             return duplicate ? record_fail(err, DB_INVALID, field, "is listed twice")
                              : validate_sql_failed(w, field, err);
         }
+        snprintf(field, sizeof field, "mentions[%zu].spans", i);
+        if (!write_spans(w, id, entity_id, json_object_get(m, "spans"), field, err))
+            return false;
     }
     return true;
 }
@@ -247,7 +344,36 @@ static bool write_article(struct db *w, const json_t *rec, int64_t *id, struct r
 
 /* ---- quotes ------------------------------------------------------------ */
 
-static const char *const quote_keys[] = {"slug", "article", "speaker", "text", NULL};
+static const char *const quote_keys[] = {"slug", "article", "speaker", "text", "start", "end",
+                                         NULL};
+
+/* Where the quote stands in its article's body; both or neither. */
+static bool write_quote_offsets(struct db *w, int64_t id, int64_t article_id, const json_t *rec,
+                                struct record_error *err)
+{
+    const json_t *start = json_object_get(rec, "start"), *end = json_object_get(rec, "end");
+    int64_t title_len, body_len;
+    bool given = (start != NULL && !json_is_null(start)) || (end != NULL && !json_is_null(end));
+
+    if (given && (!field_lengths(w, article_id, &title_len, &body_len, err) ||
+                  !valid_offsets(start, end, body_len, "quote", err))) {
+        /* "quote.start" reads better as the record's own field. */
+        if (strncmp(err->field, "quote.", 6) == 0)
+            memmove(err->field, err->field + 6, strlen(err->field + 6) + 1);
+        return false;
+    }
+    sqlite3_stmt *st = conn_stmt(w, "UPDATE quotes SET span_start = ?2, span_end = ?3 WHERE id = ?1");
+    if (st == NULL)
+        return validate_sql_failed(w, "start", err);
+    sqlite3_bind_int64(st, 1, id);
+    if (given) {
+        sqlite3_bind_int64(st, 2, json_integer_value(start));
+        sqlite3_bind_int64(st, 3, json_integer_value(end));
+    }
+    int step = sqlite3_step(st);
+    conn_done(st);
+    return step == SQLITE_DONE ? true : validate_sql_failed(w, "start", err);
+}
 
 static bool write_quote(struct db *w, const json_t *rec, int64_t *id, struct record_error *err)
 {
@@ -287,7 +413,7 @@ static bool write_quote(struct db *w, const json_t *rec, int64_t *id, struct rec
         return false;
     if (*id == 0)
         *id = sqlite3_last_insert_rowid(w->handle);
-    return true;
+    return write_quote_offsets(w, *id, article_id, rec, err);
 }
 
 /* ---- agreements -------------------------------------------------------- */
@@ -491,12 +617,18 @@ static const char *const export_sql[] = {
     [KIND_ARTICLE] =
         "SELECT json_object('slug', a.slug, 'title', a.title, 'source', a.source, 'url', a.url,"
         " 'published_at', a.published_at, 'summary', a.summary, 'body', a.body,"
-        " 'mentions', (SELECT json_group_array(json_object('entity', slug, 'count', count))"
-        "   FROM (SELECT e.slug, m.count FROM mentions m JOIN entities e ON e.id = m.entity_id"
+        " 'mentions', (SELECT json_group_array(json_object('entity', slug, 'count', count,"
+        "     'spans', json(spans)))"
+        "   FROM (SELECT e.slug, m.count, (SELECT json_group_array(json_object('field', field,"
+        "       'start', span_start, 'end', span_end)) FROM (SELECT field, span_start, span_end"
+        "       FROM mention_spans s WHERE s.article_id = m.article_id AND s.entity_id = m.entity_id"
+        "       ORDER BY field DESC, span_start)) AS spans"
+        "   FROM mentions m JOIN entities e ON e.id = m.entity_id"
         "   WHERE m.article_id = a.id ORDER BY m.count DESC, e.slug)))"
         " FROM articles a WHERE a.id = ?",
     [KIND_QUOTE] =
-        "SELECT json_object('slug', q.slug, 'article', a.slug, 'speaker', e.slug, 'text', q.text)"
+        "SELECT json_object('slug', q.slug, 'article', a.slug, 'speaker', e.slug, 'text', q.text,"
+        " 'start', q.span_start, 'end', q.span_end)"
         " FROM quotes q JOIN articles a ON a.id = q.article_id"
         " JOIN entities e ON e.id = q.speaker_id WHERE q.id = ?",
     [KIND_AGREEMENT] =

@@ -380,6 +380,41 @@ static const char *const migrations[] = {
     "  INSERT INTO tallies VALUES ('agreement_kind', NEW.kind, 1)"
     "   ON CONFLICT DO UPDATE SET n = n + 1;"
     " END;",
+
+    /* 6: extraction (issue 6). Evidence: where in an article each mention,
+     * quote and agreement was read, in code points of the field, end
+     * exclusive; null offsets are records written by hand. names_version
+     * counts changes to entity names, aliases and types, by any writer, so
+     * the server knows when its lexicon of known names is stale without
+     * reading every name on every extracting write. */
+    "CREATE TABLE mention_spans ("
+    "  article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,"
+    "  entity_id INTEGER NOT NULL REFERENCES entities (id) ON DELETE CASCADE,"
+    "  field TEXT NOT NULL CHECK (field IN ('title', 'body')),"
+    "  span_start INTEGER NOT NULL,"
+    "  span_end INTEGER NOT NULL CHECK (span_end > span_start),"
+    "  PRIMARY KEY (article_id, entity_id, field, span_start)) WITHOUT ROWID;"
+    "CREATE INDEX mention_spans_by_entity ON mention_spans (entity_id);"
+    "ALTER TABLE quotes ADD COLUMN span_start INTEGER;"
+    "ALTER TABLE quotes ADD COLUMN span_end INTEGER;"
+    "ALTER TABLE agreement_articles ADD COLUMN span_start INTEGER;"
+    "ALTER TABLE agreement_articles ADD COLUMN span_end INTEGER;"
+    "ALTER TABLE store_meta ADD COLUMN names_version INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TRIGGER names_added AFTER INSERT ON entities BEGIN"
+    "  UPDATE store_meta SET names_version = names_version + 1;"
+    " END;"
+    "CREATE TRIGGER names_removed AFTER DELETE ON entities BEGIN"
+    "  UPDATE store_meta SET names_version = names_version + 1;"
+    " END;"
+    "CREATE TRIGGER names_changed AFTER UPDATE OF name, type ON entities BEGIN"
+    "  UPDATE store_meta SET names_version = names_version + 1;"
+    " END;"
+    "CREATE TRIGGER aliases_added AFTER INSERT ON entity_aliases BEGIN"
+    "  UPDATE store_meta SET names_version = names_version + 1;"
+    " END;"
+    "CREATE TRIGGER aliases_removed AFTER DELETE ON entity_aliases BEGIN"
+    "  UPDATE store_meta SET names_version = names_version + 1;"
+    " END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

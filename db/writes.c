@@ -188,6 +188,8 @@ bool db_entity_merge(struct db *w, int64_t from, int64_t into, struct record_err
                     from, into, err) &&
            run_pair(w, "UPDATE OR IGNORE mentions SET entity_id = ?2 WHERE entity_id = ?1", from,
                     into, err) &&
+           run_pair(w, "UPDATE OR IGNORE mention_spans SET entity_id = ?2 WHERE entity_id = ?1",
+                    from, into, err) &&
            run_pair(w, "UPDATE quotes SET speaker_id = ?2, version = (SELECT version FROM store_meta),"
                        " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE speaker_id = ?1",
                     from, into, err) &&

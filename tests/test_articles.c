@@ -80,7 +80,7 @@ Test(articles, one_article_by_slug_and_by_id_is_the_same_with_its_links)
     size_t i;
     json_t *e;
     json_array_foreach(entities, i, e) {
-        json_int_t m = json_integer_value(json_object_get(e, "mentions"));
+        json_int_t m = json_integer_value(json_object_get(e, "mention_count"));
         cr_assert_gt(m, 0);
         cr_assert_leq(m, last);
         last = m;

@@ -839,6 +839,18 @@ Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
     cr_assert_eq(sqlite3_exec(raw, "ALTER TABLE entities DROP COLUMN quote_count", NULL, NULL,
                               NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(raw));
+    /* And what migration 6 added. */
+    cr_assert_eq(sqlite3_exec(raw,
+                              "DROP TABLE mention_spans; DROP TRIGGER names_added;"
+                              " DROP TRIGGER names_removed; DROP TRIGGER names_changed;"
+                              " DROP TRIGGER aliases_added; DROP TRIGGER aliases_removed;"
+                              " ALTER TABLE quotes DROP COLUMN span_start;"
+                              " ALTER TABLE quotes DROP COLUMN span_end;"
+                              " ALTER TABLE agreement_articles DROP COLUMN span_start;"
+                              " ALTER TABLE agreement_articles DROP COLUMN span_end;"
+                              " ALTER TABLE store_meta DROP COLUMN names_version;",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(raw));
     cr_assert_eq(sqlite3_exec(raw, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
     cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
 

@@ -164,7 +164,7 @@ Test(writes, posting_an_article_answers_201_with_location_etag_and_the_article)
     cr_assert_str_eq(str(res.json, "url"), "https://example.com/a");
     json_t *gates = find_slug(json_object_get(res.json, "entities"), "robert-gates");
     cr_assert_not_null(gates);
-    cr_assert_eq(num(gates, "mentions"), 3);
+    cr_assert_eq(num(gates, "mention_count"), 3);
     json_int_t id = num(res.json, "id");
     http_result_free(&res);
 
@@ -173,7 +173,7 @@ Test(writes, posting_an_article_answers_201_with_location_etag_and_the_article)
     cr_assert_eq(num(article, "id"), id);
     cr_assert_str_eq(str(article, "body"), "He went.");
     cr_assert_str_eq(str(article, "summary"), "A visit.");
-    cr_assert_eq(num(find_slug(json_object_get(article, "entities"), "moscow"), "mentions"), 1);
+    cr_assert_eq(num(find_slug(json_object_get(article, "entities"), "moscow"), "mention_count"), 1);
     json_decref(article);
     char path[64];
     snprintf(path, sizeof path, "/v1/articles/%lld", (long long)id);
@@ -587,7 +587,7 @@ Test(writes, merging_an_entity_moves_every_link_to_the_target)
     json_t *article = get("/v1/articles/gates-again", 200);
     json_t *entities = json_object_get(article, "entities");
     cr_assert_eq(json_array_size(entities), 1);
-    cr_assert_eq(num(find_slug(entities, "robert-gates"), "mentions"), 5);
+    cr_assert_eq(num(find_slug(entities, "robert-gates"), "mention_count"), 5);
     json_decref(article);
     json_t *quote = get("/v1/quotes/we-will-see", 200);
     cr_assert_str_eq(str(json_object_get(quote, "speaker"), "slug"), "robert-gates");
