@@ -8,7 +8,9 @@
 #include <time.h>
 
 #include "db/conn.h"
+#include "db/extraction.h"
 #include "db/schema.h"
+#include "extract/extract.h"
 
 /* Readers are opened lazily, one per thread, and listed here so the store can
  * close them all at shutdown; the thread-specific key only finds a thread's
@@ -30,6 +32,12 @@ struct store {
     struct timespec writer_since;
     void (*write_observe)(void *ctx, uint64_t held_us);
     void *write_ctx;
+    /* The extractor's lexicon of the store's entity names, and the
+     * store_meta.names_version it was built at. Read and changed only by
+     * the holder of writer_lock (extraction runs inside a write), so it
+     * needs no lock of its own. */
+    struct lexicon *names;
+    int64_t names_version;
 };
 
 static bool file_exists(const char *path)
@@ -117,6 +125,7 @@ void store_close(struct store *store)
         conn_close(store->readers.items[i]);
     free(store->readers.items);
     conn_close(store->writer);
+    lexicon_free(store->names);
     pthread_key_delete(store->reader_key);
     pthread_mutex_destroy(&store->readers_lock);
     pthread_mutex_destroy(&store->writer_lock);
@@ -240,4 +249,71 @@ struct db *store_writer_try(struct store *store, enum db_status *status)
     clock_gettime(CLOCK_MONOTONIC, &store->writer_since);
     *status = DB_OK;
     return store->writer;
+}
+
+/* ---- the lexicon of entity names ---------------------------------------- */
+
+static bool names_version(struct db *w, int64_t *version)
+{
+    sqlite3_stmt *st = conn_stmt(w, "SELECT names_version FROM store_meta");
+    bool ok = st != NULL && sqlite3_step(st) == SQLITE_ROW;
+    if (ok)
+        *version = sqlite3_column_int64(st, 0);
+    conn_done(st);
+    return ok;
+}
+
+/* Every entity's name and aliases into a new lexicon. */
+static struct lexicon *names_build(struct db *w)
+{
+    struct lexicon *lx = lexicon_new();
+    sqlite3_stmt *st = conn_stmt(w, "SELECT e.name, e.name, e.type, e.id FROM entities e"
+                                    " UNION ALL SELECT a.alias, e.name, e.type, e.id"
+                                    " FROM entity_aliases a JOIN entities e ON e.id = a.entity_id");
+    int step = SQLITE_ERROR;
+    if (lx == NULL || st == NULL)
+        goto done;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (!lexicon_add(lx, conn_col_text(st, 0), conn_col_text(st, 1), conn_col_text(st, 2),
+                         sqlite3_column_int64(st, 3))) {
+            step = SQLITE_NOMEM;
+            break;
+        }
+done:
+    conn_done(st);
+    if (step != SQLITE_DONE) {
+        lexicon_free(lx);
+        return NULL;
+    }
+    return lx;
+}
+
+struct lexicon *store_names(struct store *store, struct db *w)
+{
+    int64_t version;
+    if (!names_version(w, &version))
+        return NULL;
+    if (store->names == NULL || version != store->names_version) {
+        struct lexicon *fresh = names_build(w);
+        if (fresh == NULL)
+            return NULL;
+        lexicon_free(store->names);
+        store->names = fresh;
+        store->names_version = version;
+    }
+    return store->names;
+}
+
+void store_names_caught_up(struct store *store, struct db *w)
+{
+    int64_t version;
+    if (!names_version(w, &version))
+        version = -1; /* unknown: the next call rebuilds */
+    store->names_version = version;
+}
+
+void store_names_drop(struct store *store)
+{
+    lexicon_free(store->names);
+    store->names = NULL;
 }

@@ -132,6 +132,7 @@ struct candidate {
     bool weak;     /* no cue; needs a second sighting */
     bool person_cue;
     bool media;
+    bool initial; /* one word opening a sentence, never capitalised inside one */
 };
 
 /* Title words before a name: "Defense Secretary", "President", "Gen.",
@@ -253,7 +254,7 @@ static bool name_like(const struct doc *d, size_t a, size_t b)
 /* Classifies a run of capitalised tokens [a, b) of the body. */
 static struct candidate classify(const struct doc *d, size_t a, size_t b, bool titled)
 {
-    struct candidate c = {(uint32_t)a, (uint32_t)b, -1, false, titled, false};
+    struct candidate c = {(uint32_t)a, (uint32_t)b, -1, false, titled, false, false};
     size_t n = b - a;
     bool all_time = true;
 
@@ -649,6 +650,7 @@ bool find_entities(struct extraction *x)
         if (b - a == 1 && (d->tok[a].flags & TF_SENT_START) && !seen_capitalised_inside(d, a) &&
             !c.person_cue && c.type != ENT_PRODUCT) {
             c.weak = true;
+            c.initial = true; /* only ever a surname of someone named in full */
         }
         pending[npending++] = c;
         i = b - 1;
@@ -675,6 +677,8 @@ bool find_entities(struct extraction *x)
                         goto done;
                     continue;
                 }
+                if (c->initial)
+                    continue;
             }
             if (!add_candidate(x, c))
                 goto done;

@@ -10,6 +10,7 @@
 #include "db/agreements.h"
 #include "db/articles.h"
 #include "db/entities.h"
+#include "db/extraction.h"
 #include "db/quotes.h"
 #include "db/text.h"
 #include "db/writes.h"
@@ -238,6 +239,21 @@ static int reply_record(struct reply *rep, struct db *w, enum db_kind kind, int6
     return sent;
 }
 
+/* ?extract=true|false on POST /v1/articles: extraction runs unless false. */
+static bool extract_param(const struct request *req, struct reply *rep, bool *extract)
+{
+    const char *value = query_get(req->query, "extract");
+    *extract = true;
+    if (value == NULL || strcmp(value, "true") == 0)
+        return true;
+    if (strcmp(value, "false") == 0) {
+        *extract = false;
+        return true;
+    }
+    reply_problem(rep, 400, "extract", "must be true or false");
+    return false;
+}
+
 int records_create(const struct request *req, struct reply *rep, enum db_kind kind)
 {
     static const char *const no_params[] = {NULL};
@@ -249,8 +265,13 @@ int records_create(const struct request *req, struct reply *rep, enum db_kind ki
     int64_t id;
     int status;
 
+    static const char *const article_params[] = {"extract", NULL};
+    bool extract = false;
+
     const char *key = req->header(req, "Idempotency-Key");
-    if (!params_only(req, rep, no_params) || !records_read_body(req, rep, NULL, &body))
+    if (!params_only(req, rep, kind == KIND_ARTICLE ? article_params : no_params) ||
+        (kind == KIND_ARTICLE && !extract_param(req, rep, &extract)) ||
+        !records_read_body(req, rep, NULL, &body))
         return rep->status;
     if (key != NULL && (key[0] == '\0' || strlen(key) > IDEMPOTENCY_KEY_MAX ||
                         !text_is_clean_utf8(key, strlen(key)))) {
@@ -295,6 +316,10 @@ int records_create(const struct request *req, struct reply *rep, enum db_kind ki
         status = records_reply_error(rep, &err);
         goto abort;
     }
+    if (extract && !db_article_extract(req->store, w, id, &err)) {
+        status = records_reply_error(rep, &err);
+        goto abort;
+    }
     status = reply_record(rep, w, kind, id, 201, &created);
     if (status != 201)
         goto abort;
@@ -310,11 +335,16 @@ int records_create(const struct request *req, struct reply *rep, enum db_kind ki
             goto abort;
         }
     }
-    if (!commit(req, rep, w))
+    if (!commit(req, rep, w)) {
         status = rep->status;
+        if (extract)
+            db_extraction_forget(req->store);
+    }
     goto done;
 abort:
     db_write_abort(req->store, w);
+    if (extract)
+        db_extraction_forget(req->store);
 done:
     idempotent_reply_free(&earlier);
     json_decref(created);

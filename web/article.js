@@ -60,7 +60,7 @@ function paragraphWithMentions(text, matcher) {
 function entityChips(entities) {
   return h('ul', { class: 'chips' }, entities.map((e) => h('li', null,
     h('a', { href: link.entity(e.slug), class: `chip type-${e.type}` }, e.name,
-      h('span', { class: 'chip-count', 'aria-label': `${e.mentions} mentions` }, String(e.mentions))))));
+      h('span', { class: 'chip-count', 'aria-label': `${e.mention_count} mentions` }, String(e.mention_count))))));
 }
 
 export async function render([slug]) {
