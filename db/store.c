@@ -38,12 +38,102 @@ struct store {
      * needs no lock of its own. */
     struct lexicon *names;
     int64_t names_version;
+    /* The checkpointer: copies the WAL back into the database on its own
+     * connection and thread, so no write request waits for a checkpoint's
+     * writes and fsync (SQLite's automatic one runs inside the commit that
+     * crosses the threshold). The writer's WAL hook wakes it. */
+    pthread_t checkpointer;
+    bool checkpointer_started;
+    pthread_mutex_t checkpoint_lock;
+    pthread_cond_t checkpoint_wake;
+    bool checkpoint_wanted, checkpoint_stop;
+    struct db *checkpoint_db;
 };
+
+/* SQLite's own automatic checkpoint threshold, in WAL pages. */
+#define CHECKPOINT_PAGES 1000
 
 static bool file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+static void *checkpoint_loop(void *arg)
+{
+    struct store *store = arg;
+    pthread_mutex_lock(&store->checkpoint_lock);
+    for (;;) {
+        while (!store->checkpoint_wanted && !store->checkpoint_stop)
+            pthread_cond_wait(&store->checkpoint_wake, &store->checkpoint_lock);
+        if (store->checkpoint_stop)
+            break;
+        store->checkpoint_wanted = false;
+        pthread_mutex_unlock(&store->checkpoint_lock);
+        /* PASSIVE: copies what no reader still needs and never blocks the
+         * writer; what is left goes at the next wake. */
+        sqlite3_wal_checkpoint_v2(store->checkpoint_db->handle, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                  NULL, NULL);
+        pthread_mutex_lock(&store->checkpoint_lock);
+    }
+    pthread_mutex_unlock(&store->checkpoint_lock);
+    return NULL;
+}
+
+/* After each commit on the writer: past the threshold, wake the
+ * checkpointer. Runs on the committing thread, so it only signals. */
+static int wal_committed(void *arg, sqlite3 *handle, const char *name, int pages)
+{
+    struct store *store = arg;
+    (void)handle;
+    (void)name;
+    if (pages >= CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&store->checkpoint_lock);
+        store->checkpoint_wanted = true;
+        pthread_cond_signal(&store->checkpoint_wake);
+        pthread_mutex_unlock(&store->checkpoint_lock);
+    }
+    return SQLITE_OK;
+}
+
+/* Moves checkpoints off the writer; if the thread or its connection cannot
+ * be had, SQLite's automatic checkpoint stays in place. */
+static void start_checkpointer(struct store *store)
+{
+    char err[256];
+    store->checkpoint_db = conn_open(store->path, SQLITE_OPEN_READWRITE, &store->opts, err,
+                                     sizeof err);
+    if (store->checkpoint_db == NULL)
+        return;
+    pthread_mutex_init(&store->checkpoint_lock, NULL);
+    pthread_cond_init(&store->checkpoint_wake, NULL);
+    if (pthread_create(&store->checkpointer, NULL, checkpoint_loop, store) != 0) {
+        pthread_cond_destroy(&store->checkpoint_wake);
+        pthread_mutex_destroy(&store->checkpoint_lock);
+        conn_close(store->checkpoint_db);
+        store->checkpoint_db = NULL;
+        return;
+    }
+    store->checkpointer_started = true;
+    /* Replaces the automatic checkpoint (itself a WAL hook). */
+    sqlite3_wal_hook(store->writer->handle, wal_committed, store);
+}
+
+static void stop_checkpointer(struct store *store)
+{
+    if (!store->checkpointer_started)
+        return;
+    sqlite3_wal_hook(store->writer->handle, NULL, NULL);
+    pthread_mutex_lock(&store->checkpoint_lock);
+    store->checkpoint_stop = true;
+    pthread_cond_signal(&store->checkpoint_wake);
+    pthread_mutex_unlock(&store->checkpoint_lock);
+    pthread_join(store->checkpointer, NULL);
+    pthread_cond_destroy(&store->checkpoint_wake);
+    pthread_mutex_destroy(&store->checkpoint_lock);
+    conn_close(store->checkpoint_db);
+    store->checkpoint_db = NULL;
+    store->checkpointer_started = false;
 }
 
 struct store *store_open(const struct store_options *opts, bool *created, char *err, size_t errlen)
@@ -104,6 +194,7 @@ struct store *store_open(const struct store_options *opts, bool *created, char *
     /* "Created" means "had no schema": an empty file made by mktemp is as
      * new as a missing one. */
     *created = from_version == 0;
+    start_checkpointer(store);
     return store;
 fail:
     if (locks_made) {
@@ -124,6 +215,7 @@ void store_close(struct store *store)
     for (size_t i = 0; i < store->readers.count; i++)
         conn_close(store->readers.items[i]);
     free(store->readers.items);
+    stop_checkpointer(store);
     conn_close(store->writer);
     lexicon_free(store->names);
     pthread_key_delete(store->reader_key);
