@@ -52,6 +52,15 @@ static bool is_money_sign(const struct doc *d, size_t i)
            strncmp(s, "\xc2\xa3", 2) == 0 /* £ */;
 }
 
+/* "does not replace", "never superseded" */
+static bool negated(const struct doc *d, size_t k)
+{
+    for (size_t j = k; j > 0 && j + 3 > k; j--)
+        if (tok_is(d, j - 1, "not") || tok_is(d, j - 1, "n't") || tok_is(d, j - 1, "never"))
+            return true;
+    return false;
+}
+
 static bool in_quotation(const struct doc *d, size_t i)
 {
     for (size_t k = i; k-- > d->sent[d->tok[i].sent].first;) {
@@ -69,6 +78,7 @@ struct reading {
     int kind;
     bool definite, titled;
     int year;
+    bool bare; /* the head word alone after its determiner: "the deal" */
     char title[NAME_MAX_BYTES];
     char acronym[16];
 };
@@ -161,15 +171,19 @@ static bool read_phrase(const struct extraction *x, size_t h, struct reading *r)
             }
         }
         snprintf(r->title, sizeof r->title, "%s", words);
+        r->bare = det != (size_t)-1 && det + 1 == h;
     }
     /* The complement: "on cooperation", "to form a defense working group". */
     size_t e = h + 1;
-    /* "on Tuesday" dates the phrase; it names nothing. */
+    /* "a memorandum on Tuesday to prepare ...": the date names nothing; the
+     * complement after it still does. */
+    if (tok_is(d, e, "on") && (tok_in(d, e + 1, WEEKDAYS) || tok_in(d, e + 1, TIME_WORDS)))
+        e += 2;
     if (tok_in(d, e, COMPLEMENT_STARTS) && d->tok[e].sent == d->tok[h].sent &&
         !tok_in(d, e + 1, TIME_WORDS) && !tok_in(d, e + 1, WEEKDAYS)) {
         size_t m = e + 1;
         while (m < d->ntok && m < e + 9 && d->tok[m].sent == d->tok[h].sent &&
-               (d->tok[m].kind == TOK_WORD || d->tok[m].kind == TOK_NUMBER ||
+               (d->tok[m].kind == TOK_WORD || d->tok[m].kind == TOK_NUMBER || is_money_sign(d, m) ||
                 (is_punct(d, m, '-') && (d->tok[m].flags & TF_GLUED))) &&
                !((tok_is(d, m, "on") || tok_is(d, m, "in")) &&
                  (tok_in(d, m + 1, TIME_WORDS) || tok_in(d, m + 1, WEEKDAYS) || year_of(d, m + 1))) &&
@@ -184,6 +198,7 @@ static bool read_phrase(const struct extraction *x, size_t h, struct reading *r)
             e = m;
         }
     }
+    r->bare &= e == h + 1;
     r->end = e;
     /* "(START)" after the name */
     if (is_punct(d, h + 1, '(') && h + 3 < d->ntok && (d->tok[h + 2].flags & TF_ALLCAPS) &&
@@ -239,7 +254,7 @@ static int antecedent(const struct extraction *x, const struct reading *r)
     /* "signed the deal", "the pact" after "an agreement": a bare definite
      * word of another kind is the last agreement the story made. */
     int pub_year = x->published_at ? atoi(x->published_at) : 0;
-    if (r->definite && !r->titled && r->year == 0 && r->kind != 3)
+    if (r->definite && r->bare && r->kind != 3)
         for (size_t i = x->nagrs; i-- > 0;)
             if (x->agrs[i].kind != 3 && (x->agrs[i].year == 0 || x->agrs[i].year == pub_year))
                 return (int)i;
@@ -286,6 +301,40 @@ static void add_party(struct extraction *x, struct agreement *a, int e)
     add_unique(a->parties, &a->nparties, 16, e);
 }
 
+/* The short name of a party: its acronym ("EU", "NATO") if it has one. */
+static const char *short_name(const struct entity *e)
+{
+    for (int i = 0; i < e->naliases; i++) {
+        size_t n = strlen(e->aliases[i]), caps = 0;
+        for (size_t k = 0; k < n; k++)
+            caps += e->aliases[i][k] >= 'A' && e->aliases[i][k] <= 'Z';
+        if (n >= 2 && n <= 6 && caps == n)
+            return e->aliases[i];
+    }
+    return e->name;
+}
+
+/* "Trade pact" between the EU and Mercosur is the "EU-Mercosur trade pact":
+ * a title that names its two parties, as wire copy does. */
+static void name_the_parties(const struct extraction *x, struct agreement *g)
+{
+    const char *a = short_name(&x->ents[g->parties[0]]), *b = short_name(&x->ents[g->parties[1]]);
+    char folded_title[NAME_MAX_BYTES], folded[NAME_MAX_BYTES];
+    fold_word(g->title, strlen(g->title), folded_title, sizeof folded_title);
+    for (int i = 0; i < 2; i++) {
+        const char *n = x->ents[g->parties[i]].name;
+        fold_word(n, strlen(n), folded, sizeof folded);
+        if (strstr(folded_title, folded) != NULL)
+            return; /* "agreement with the United Kingdom" names one already */
+    }
+    char titled[NAME_MAX_BYTES];
+    int n = snprintf(titled, sizeof titled, "%s-%s %c%s", a, b,
+                     g->title[0] >= 'A' && g->title[0] <= 'Z' ? g->title[0] + 32 : g->title[0],
+                     g->title + (g->title[0] != '\0'));
+    if (n > 0 && (size_t)n < sizeof titled)
+        memcpy(g->title, titled, (size_t)n + 1);
+}
+
 /* Mentions in sentence order: (sentence, agreement) pairs. */
 struct occurrence {
     size_t head, start, end;
@@ -311,7 +360,18 @@ static bool has_word(const struct doc *d, size_t a, size_t b, const char *const 
     return false;
 }
 
-static bool ratification_pending(const struct doc *d, size_t a, size_t b)
+#define NOWHERE ((size_t)-1)
+
+/* Where a word of the list first stands in [a, b), or NOWHERE. */
+static size_t word_at(const struct doc *d, size_t a, size_t b, const char *const *words)
+{
+    for (size_t k = a; k < b; k++)
+        if (tok_in(d, k, words))
+            return k;
+    return NOWHERE;
+}
+
+static size_t ratification_pending(const struct doc *d, size_t a, size_t b)
 {
     for (size_t k = a; k < b; k++) {
         const char *w = tok_norm(d, k);
@@ -321,16 +381,16 @@ static bool ratification_pending(const struct doc *d, size_t a, size_t b)
         if (k > 0 && (tok_is(d, k - 1, "to") || tok_is(d, k - 1, "be") || tok_is(d, k - 1, "awaiting") ||
                       tok_is(d, k - 1, "pending") || tok_is(d, k - 1, "await") ||
                       tok_is(d, k - 1, "for")))
-            return true;
+            return k;
         if (strcmp(w, "ratification") == 0)
-            return true;
+            return k;
     }
-    return false;
+    return NOWHERE;
 }
 
 /* "came into force", "took effect", "ratified" (done, not "to ratify"),
  * "extended": the agreement binds now. */
-static bool takes_effect(const struct doc *d, size_t a, size_t b)
+static size_t takes_effect(const struct doc *d, size_t a, size_t b)
 {
     static const char *const FUTURE[] = {"to", "will", "would", "could", "should", "must", "may",
                                          "might", "be", "not", "never", NULL};
@@ -342,9 +402,9 @@ static bool takes_effect(const struct doc *d, size_t a, size_t b)
                             tok_in(d, k - 1, (const char *const[]){"took", "take", "takes", "came", NULL}))))
                 continue;
         /* "two years after it was ratified" still binds; "had to be ratified" does not (FUTURE) */
-        return true;
+        return k;
     }
-    return false;
+    return NOWHERE;
 }
 
 /* People before a sign verb in its clause, or after "by" in the passive. */
@@ -380,6 +440,19 @@ static bool collective_in(const struct doc *d, size_t a, size_t b)
               (d->tok[k + 1].kind == TOK_WORD || d->tok[k + 1].kind == TOK_NUMBER))))
             return true;
     return false;
+}
+
+/* Whether occurrence q of the sentence's [o0, o1) is the one a word at
+ * `at` speaks of: the last before it, else the first after it. */
+static bool owns(const struct occurrence *occ, size_t o0, size_t o1, size_t q, size_t at)
+{
+    if (at == NOWHERE)
+        return false;
+    size_t owner = o0;
+    for (size_t k = o0; k < o1; k++)
+        if (occ[k].head < at)
+            owner = k;
+    return owner == q;
 }
 
 bool find_agreements(struct extraction *x)
@@ -445,7 +518,7 @@ bool find_agreements(struct extraction *x)
         /* Replacement: newer before the verb, older after it. */
         size_t replace_at = (size_t)-1;
         for (size_t k = s->first; k < s->end; k++)
-            if (tok_in(d, k, REPLACE_VERBS) && !in_quotation(d, k)) {
+            if (tok_in(d, k, REPLACE_VERBS) && !in_quotation(d, k) && !negated(d, k)) {
                 replace_at = k;
                 break;
             }
@@ -469,7 +542,7 @@ bool find_agreements(struct extraction *x)
             }
         }
         /* Signing: the agreements of the clause, not the replaced one. */
-        size_t sign_at = (size_t)-1;
+        size_t sign_at = NOWHERE;
         for (size_t k = s->first; k < s->end; k++)
             if (tok_in(d, k, SIGN_VERBS) && !in_quotation(d, k)) {
                 sign_at = k;
@@ -478,25 +551,48 @@ bool find_agreements(struct extraction *x)
         int sig[16], nsig = 0;
         int subject_parties[16], nsubject = 0;
         bool passive_sign = false;
-        if (sign_at != (size_t)-1) {
+        if (sign_at != NOWHERE) {
             passive_sign = sign_at > 0 && (tok_is(d, sign_at - 1, "was") || tok_is(d, sign_at - 1, "were") ||
                                            tok_is(d, sign_at - 1, "been") || tok_is(d, sign_at - 1, "be"));
             signatories(x, s->first, s->end, sign_at, passive_sign, sig, &nsig);
-            /* "Defence ministers from Sweden, Finland ... signed" */
-            size_t from = passive_sign ? sign_at : s->first, to = passive_sign ? s->end : sign_at;
+        }
+        /* The parties are the subject of the verb that makes or moves the
+         * agreement: "Defence ministers from Sweden, Finland ... signed",
+         * "Norway and the United Kingdom agreed to extend", "The European
+         * Union and Mercosur signed"; after "by" in the passive. */
+        size_t verb_at = sign_at;
+        if (verb_at == NOWHERE)
+            for (size_t k = s->first; k < s->end && verb_at == NOWHERE; k++)
+                if (tok_in(d, k, PARTY_VERBS) && !in_quotation(d, k) && !negated(d, k))
+                    verb_at = k;
+        if (verb_at != NOWHERE) {
+            size_t from = passive_sign ? verb_at : s->first, to = passive_sign ? s->end : verb_at;
+            /* The subject's clause: after a dateline's dash or "(Reuters)",
+             * a colon or a semicolon. */
+            for (size_t k = from; k < to; k++)
+                if (d->tok[k].kind == TOK_DASH || d->tok[k].kind == TOK_QCLOSE || is_punct(d, k, ')') ||
+                    is_punct(d, k, ';') || is_punct(d, k, ':'))
+                    from = k + 1;
             /* "the Finnish and Estonian governments signed": demonyms of
              * a subject that is governments or ministers name parties too. */
             bool governments = has_word(d, from, to, GOVERNMENT_NOUNS);
             for (size_t k = from; k < to; k++) {
                 int e = entity_at(x, k);
-                if (entity_is_country(x, e) &&
-                    (governments || d->mentions[d->tok[k].mention].how != HOW_ADJECTIVE))
+                if (e < 0 || (k > from && d->tok[k - 1].mention == d->tok[k].mention))
+                    continue;
+                bool adjective = d->mentions[d->tok[k].mention].how == HOW_ADJECTIVE;
+                bool org = x->ents[e].type == ENT_ORGANIZATION && !x->ents[e].media && !adjective;
+                if ((entity_is_country(x, e) && (governments || !adjective)) || org)
                     add_unique(subject_parties, &nsubject, 16, e);
             }
         }
-        bool pending = ratification_pending(d, s->first, s->end);
-        bool proposed = has_word(d, s->first, s->end, PROPOSE_WORDS);
-        bool in_force = takes_effect(d, s->first, s->end);
+        /* A status word is about the agreement named last before it (or
+         * the first after it): "the plan would run alongside a 2021
+         * agreement, which remains in force". */
+        size_t pending_at = ratification_pending(d, s->first, s->end);
+        size_t proposed_at = word_at(d, s->first, s->end, PROPOSE_WORDS);
+        size_t in_force_at = takes_effect(d, s->first, s->end);
+        bool proposed = proposed_at != NOWHERE;
         bool collective = collective_in(d, s->first, s->end);
         bool today = has_word(d, s->first, s->end, WEEKDAYS);
         bool other_year = false;
@@ -520,7 +616,8 @@ bool find_agreements(struct extraction *x)
                     int e = entity_at(x, m);
                     if (e >= 0 && d->mentions[d->tok[m].mention].how != HOW_ADJECTIVE)
                         add_party(x, g, e);
-                    else if (d->tok[m].kind == TOK_WORD && !tok_is(d, m, "and") && e < 0)
+                    else if (d->tok[m].kind == TOK_WORD && !tok_is(d, m, "and") && !tok_is(d, m, "the") &&
+                             e < 0)
                         break;
                 }
                 break;
@@ -529,14 +626,16 @@ bool find_agreements(struct extraction *x)
                 continue;
             /* "a 1960 accord" is not what was signed today. */
             bool dated_before = g->year != 0 && pub != NULL && atoi(pub) != g->year;
-            if (sign_at != (size_t)-1 && !dated_before &&
+            if (verb_at != NOWHERE && !dated_before &&
+                (passive_sign ? occ[q].head < verb_at : occ[q].head > verb_at))
+                for (int i = 0; i < nsubject; i++)
+                    add_party(x, g, subject_parties[i]);
+            if (sign_at != NOWHERE && !dated_before &&
                 (passive_sign ? occ[q].head < sign_at : occ[q].head > sign_at)) {
                 for (int i = 0; i < nsig; i++) {
                     add_unique(g->signatories, &g->nsignatories, 16, sig[i]);
                     add_party(x, g, x->ents[sig[i]].affiliation);
                 }
-                for (int i = 0; i < nsubject; i++)
-                    add_party(x, g, subject_parties[i]);
                 if (proposed && !passive_sign && sign_at > 0 && tok_is(d, sign_at - 1, "to"))
                     set_status(g, ST_PROPOSED);
                 else
@@ -545,11 +644,11 @@ bool find_agreements(struct extraction *x)
                  * other year. */
                 g->signed_today |= today || !other_year;
             }
-            if (pending)
+            if (owns(occ, o0, o1, q, pending_at))
                 set_status(g, ST_PENDING);
-            else if (proposed && g->status == ST_NONE)
+            else if (owns(occ, o0, o1, q, proposed_at) && g->status == ST_NONE)
                 set_status(g, ST_PROPOSED);
-            else if (in_force)
+            else if (owns(occ, o0, o1, q, in_force_at))
                 set_status(g, ST_IN_FORCE);
             if (nmain == 0 && g->nparties > 0) {
                 memcpy(main_parties, g->parties, sizeof main_parties);
@@ -575,11 +674,22 @@ bool find_agreements(struct extraction *x)
             for (int k = 0; k < n->nparties; k++)
                 add_party(x, g, n->parties[k]);
         }
+        /* "Norway, Iceland and the Faroe Islands are due to ... discuss a
+         * proposed pact": the countries its own sentence names first. */
+        if (g->nparties == 0)
+            for (uint32_t k = d->sent[g->sent].first; k < g->t0; k++) {
+                int e = entity_at(x, k);
+                if (e >= 0 && d->mentions[d->tok[k].mention].how != HOW_ADJECTIVE &&
+                    entity_is_country(x, e))
+                    add_party(x, g, e);
+            }
         if (g->nparties == 0)
             for (int k = 0; k < nmain; k++)
                 add_party(x, g, main_parties[k]);
         if (g->status == ST_NONE)
             g->status = ST_IN_FORCE;
+        if (!g->titled && g->nparties == 2)
+            name_the_parties(x, g);
         g->signed_today &= g->status != ST_SUPERSEDED && g->status != ST_PROPOSED && pub != NULL;
     }
     free(occ);

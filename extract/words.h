@@ -55,3 +55,4 @@ extern const char *const AGREEMENT_VERBS[];       /* sign, ratify, withdraw: an 
 extern const char *const IN_FORCE_VERBS[];        /* ratified, came into force, extended */
 extern const char *const GOVERNMENT_NOUNS[];      /* governments, ministers: "the Finnish and Estonian governments" */
 extern const char *const MEDIA_HEADS[];           /* Times, Gazeta: the last word of a news outlet */
+extern const char *const PARTY_VERBS[];           /* signed, agreed, struck: its subject is a party */
