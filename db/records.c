@@ -306,6 +306,31 @@ static bool write_mentions(struct db *w, int64_t id, const json_t *mentions,
     return true;
 }
 
+/* Offsets count code points of the body as it was. An update that changes
+ * the body keeps a quote's or an agreement's offsets only where the new
+ * body reads the same over them: elsewhere they would point at other text,
+ * and the store could no longer import its own export. Runs before the
+ * article row changes, while the old body is there to compare with. (Mention
+ * spans travel in the record itself; db_record_patch sorts those.) */
+static bool clear_moved_offsets(struct db *w, int64_t id, const char *body,
+                                struct record_error *err)
+{
+    static const char *const sql[] = {
+        "UPDATE quotes SET span_start = NULL, span_end = NULL WHERE article_id = ?2"
+        " AND span_start IS NOT NULL AND substr(?1, span_start + 1, span_end - span_start)"
+        " IS NOT substr((SELECT body FROM articles WHERE id = ?2), span_start + 1,"
+        " span_end - span_start)",
+        "UPDATE agreement_articles SET span_start = NULL, span_end = NULL WHERE article_id = ?2"
+        " AND span_start IS NOT NULL AND substr(?1, span_start + 1, span_end - span_start)"
+        " IS NOT substr((SELECT body FROM articles WHERE id = ?2), span_start + 1,"
+        " span_end - span_start)",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
+        if (!run_write(w, prepare_row(w, sql[i], &body, 1, id), "body", err))
+            return false;
+    return true;
+}
+
 static bool write_article(struct db *w, const json_t *rec, int64_t *id, struct record_error *err)
 {
     const char *title, *source, *url, *published_at, *summary, *body;
@@ -327,6 +352,8 @@ static bool write_article(struct db *w, const json_t *rec, int64_t *id, struct r
     if (!validate_slug(w, rec, KIND_ARTICLE, title, "article", *id, slug, err))
         return false;
 
+    if (*id != 0 && !clear_moved_offsets(w, *id, body, err))
+        return false;
     const char *values[] = {slug, title, source, url, published_at, summary, body};
     sqlite3_stmt *st =
         *id == 0 ? prepare_row(w, "INSERT INTO articles (slug, title, source, url, published_at,"

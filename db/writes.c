@@ -72,6 +72,63 @@ static json_t *merge_patch(const json_t *target, const json_t *patch)
     return result;
 }
 
+/* 1 when text a and text b read the same over code points [start, end), 0
+ * when not, -1 when the store fails. SQLite's substr counts characters,
+ * the unit of every offset. */
+static int same_slice(struct db *w, const char *a, const char *b, json_int_t start, json_int_t end)
+{
+    sqlite3_stmt *st =
+        conn_stmt(w, "SELECT substr(?1, ?3 + 1, ?4 - ?3) IS substr(?2, ?3 + 1, ?4 - ?3)");
+    if (st == NULL)
+        return -1;
+    conn_bind_text(st, 1, a);
+    conn_bind_text(st, 2, b);
+    sqlite3_bind_int64(st, 3, start);
+    sqlite3_bind_int64(st, 4, end);
+    int same = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    conn_done(st);
+    return same;
+}
+
+/* A patch that changes an article's title or body but does not send its
+ * own mentions carries the stored spans over: keep those whose slice of the
+ * field reads the same after the change (a typo fixed elsewhere leaves the
+ * evidence standing) and leave out the others, which would point at other
+ * text. Quotes and agreements get the same rule in record_update. */
+static bool carry_spans_over(struct db *w, const json_t *current, json_t *merged,
+                             const json_t *patch, struct record_error *err)
+{
+    size_t i;
+    json_t *m;
+    if (json_object_get(patch, "mentions") != NULL)
+        return true;
+    json_array_foreach(json_object_get(merged, "mentions"), i, m) {
+        json_t *spans = json_object_get(m, "spans");
+        for (size_t k = 0; k < json_array_size(spans);) {
+            const json_t *span = json_array_get(spans, k);
+            const char *field = json_string_value(json_object_get(span, "field"));
+            field = field != NULL && strcmp(field, "title") == 0 ? "title" : "body";
+            const char *was = json_string_value(json_object_get(current, field));
+            const char *now = json_string_value(json_object_get(merged, field));
+            int same;
+            if (now == NULL)
+                same = 0; /* cleared or not text: validation will name it */
+            else if (was != NULL && strcmp(was, now) == 0)
+                same = 1;
+            else
+                same = same_slice(w, was, now, json_integer_value(json_object_get(span, "start")),
+                                  json_integer_value(json_object_get(span, "end")));
+            if (same < 0)
+                return validate_sql_failed(w, NULL, err);
+            if (same)
+                k++;
+            else
+                json_array_remove(spans, k);
+        }
+    }
+    return true;
+}
+
 bool db_record_patch(struct db *w, enum db_kind kind, int64_t id, const json_t *patch,
                      struct record_error *err)
 {
@@ -81,8 +138,10 @@ bool db_record_patch(struct db *w, enum db_kind kind, int64_t id, const json_t *
     if (current == NULL)
         return false;
     json_t *merged = merge_patch(current, patch);
-    bool ok = merged != NULL ? record_update(w, kind, id, merged, err)
-                             : record_fail(err, DB_ERR, NULL, "out of memory");
+    bool ok = merged == NULL
+                  ? record_fail(err, DB_ERR, NULL, "out of memory")
+                  : (kind != KIND_ARTICLE || carry_spans_over(w, current, merged, patch, err)) &&
+                        record_update(w, kind, id, merged, err);
     json_decref(merged);
     json_decref(current);
     return ok;

@@ -689,3 +689,174 @@ Test(transfer, an_article_with_a_very_long_export_line_round_trips)
     free(t.data);
     assert_round_trip(ts);
 }
+
+/* ---- evidence offsets (issue 6) ---------------------------------------- */
+
+/* What extraction stores, mention spans in the title and the body and a
+ * quote's offsets, exports and imports unchanged. The text has non-ASCII
+ * before the names, so an offset counted in bytes would not survive. */
+Test(transfer, an_extracted_article_round_trips_with_its_offsets)
+{
+    struct http_result res = http_write(
+        ts, "POST", "/v1/articles",
+        "{\"slug\": \"zurich-talk\", \"title\": \"Gates in Z\\u00fcrich\", \"source\": \"Wire\","
+        " \"published_at\": \"2010-11-19\", \"body\": \"Caf\\u00e9 talk \\u2014 Defense Secretary"
+        " Robert Gates met Anatoly Serdyukov in Z\\u00fcrich. \\u201cWe are partners now,\\u201d"
+        " Gates said.\"}",
+        NULL);
+    cr_assert_eq(res.status, 201, "%s", res.body);
+    http_result_free(&res);
+
+    res = export_of(ts);
+    const char *line = strstr(res.body, "\"slug\":\"zurich-talk\"");
+    cr_assert_not_null(line, "%.300s", res.body);
+    cr_assert_not_null(strstr(line, "\"spans\":[{\"field\":\"title\",\"start\":0,\"end\":5}"),
+                       "the title's mention of Gates: %.600s", line);
+    cr_assert_not_null(strstr(res.body, "\"article\":\"zurich-talk\""), "a quote");
+    cr_assert_not_null(strstr(strstr(res.body, "\"article\":\"zurich-talk\""), "\"start\":"),
+                       "the quote keeps its offsets");
+    http_result_free(&res);
+    assert_round_trip(ts);
+}
+
+/* An article line whose one mention has the spans %s; a literal, so the
+ * compiler checks the format. */
+#define SPANS_ARTICLE                                                                              \
+    "{\"type\": \"article\", \"slug\": \"spans\", \"title\": \"Gates\", \"source\": \"s\","        \
+    " \"published_at\": \"2010-01-01\", \"body\": \"Robert Gates spoke.\", \"mentions\":"          \
+    " [{\"entity\": \"robert-gates\", \"spans\": [%s]}]}\n"
+
+/* Offsets on an import line are checked like any field: by name, and the
+ * line that has them is the one named. */
+Test(transfer, bad_offsets_on_a_line_are_422_naming_the_field)
+{
+    struct {
+        const char *spans;
+        const char *field;
+    } bad[] = {
+        {"{\"field\": \"body\", \"start\": 0, \"end\": 20}", "mentions[0].spans[0].end"},
+        {"{\"field\": \"body\", \"start\": 5, \"end\": 5}", "mentions[0].spans[0].end"},
+        {"{\"field\": \"title\", \"start\": 0, \"end\": 12}", "mentions[0].spans[0].end"},
+        {"{\"field\": \"body\", \"start\": -1, \"end\": 4}", "mentions[0].spans[0].start"},
+        {"{\"field\": \"body\", \"start\": \"0\", \"end\": 4}", "mentions[0].spans[0].start"},
+        {"{\"field\": \"summary\", \"start\": 0, \"end\": 4}", "mentions[0].spans[0].field"},
+        {"{\"start\": 0, \"end\": 12}, 7", "mentions[0].spans[1]"},
+    };
+    size_t before_len;
+    char *before = test_server_snapshot(ts, &before_len);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char body[1024];
+        int len = snprintf(body, sizeof body, SPANS_ARTICLE, bad[i].spans);
+        struct http_result res = import(ts, "", body, (size_t)len);
+        http_assert_problem(&res, 422, bad[i].field);
+        cr_assert_eq(num(res.json, "line"), 1, "%s", res.body);
+        http_result_free(&res);
+    }
+    /* A quote's offsets lie in its article's body; both or neither. */
+    const char *quotes[][2] = {
+        {"\"start\": 13, \"end\": 99", "end"},
+        {"\"start\": 19, \"end\": 20", "start"},
+        {"\"start\": 13", "end"},
+    };
+    for (size_t i = 0; i < sizeof quotes / sizeof quotes[0]; i++) {
+        char body[1024];
+        int len = snprintf(body, sizeof body, SPANS_ARTICLE, "");
+        len += snprintf(body + len, sizeof body - (size_t)len,
+                        "{\"type\": \"quote\", \"article\": \"spans\", \"speaker\":"
+                        " \"robert-gates\", \"text\": \"spoke\", %s}\n",
+                        quotes[i][0]);
+        struct http_result res = import(ts, "", body, (size_t)len);
+        http_assert_problem(&res, 422, quotes[i][1]);
+        cr_assert_eq(num(res.json, "line"), 2, "%s", res.body);
+        http_result_free(&res);
+    }
+    assert_store_is(ts, before, before_len, "refused imports");
+    free(before);
+}
+
+static json_t *get_json(const char *path)
+{
+    struct http_result res = http_get(ts, path);
+    cr_assert_eq(res.status, 200, "GET %s: %s", path, res.body);
+    json_t *doc = json_incref(res.json);
+    http_result_free(&res);
+    return doc;
+}
+
+/* The spans of the article's entity `slug`, as "field:start-end ..." text. */
+static void spans_of(const json_t *article, const char *slug, char *out, size_t cap)
+{
+    size_t i, k;
+    json_t *e, *s;
+    out[0] = '\0';
+    json_array_foreach(json_object_get(article, "entities"), i, e) {
+        if (strcmp(str(e, "slug"), slug) != 0)
+            continue;
+        json_array_foreach(json_object_get(e, "mentions"), k, s) {
+            size_t used = strlen(out);
+            snprintf(out + used, cap - used, "%s%s:%lld-%lld", used ? " " : "", str(s, "field"),
+                     (long long)num(s, "start"), (long long)num(s, "end"));
+        }
+    }
+}
+
+/* Offsets point into the text as it was. A patch that changes the body
+ * keeps those over text that reads the same and drops the others, so the
+ * store never holds an offset past its text and still imports its own
+ * export; a patch that sends mentions states its spans itself. */
+Test(transfer, a_patched_body_keeps_only_the_offsets_that_still_hold)
+{
+    const char *writes[][3] = {
+        {"POST", "/v1/articles?extract=false",
+         "{\"slug\": \"evidence\", \"title\": \"Gates and Serdyukov\", \"source\": \"s\","
+         " \"published_at\": \"2010-09-15\", \"body\": \"Robert Gates met Anatoly Serdyukov in"
+         " Moscow. \\\"We agree,\\\" Gates said.\", \"mentions\": ["
+         "{\"entity\": \"robert-gates\", \"spans\": [{\"field\": \"title\", \"start\": 0, \"end\": 5},"
+         " {\"field\": \"body\", \"start\": 0, \"end\": 12}, {\"field\": \"body\", \"start\": 58,"
+         " \"end\": 63}]}, {\"entity\": \"moscow\", \"spans\": [{\"field\": \"body\", \"start\": 38,"
+         " \"end\": 44}]}]}"},
+        {"POST", "/v1/quotes",
+         "{\"slug\": \"we-agree\", \"article\": \"evidence\", \"speaker\": \"robert-gates\","
+         " \"text\": \"We agree,\", \"start\": 47, \"end\": 56}"},
+        /* Same length, one word changed: only Moscow's span is stale. */
+        {"PATCH", "/v1/articles/evidence",
+         "{\"body\": \"Robert Gates met Anatoly Serdyukov in Moskva. \\\"We agree,\\\" Gates"
+         " said.\"}"},
+    };
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        struct http_result res = http_write(ts, writes[i][0], writes[i][1], writes[i][2], NULL);
+        cr_assert(res.status >= 200 && res.status < 300, "%s %s: %s", writes[i][0], writes[i][1],
+                  res.body);
+        http_result_free(&res);
+    }
+    char spans[256];
+    json_t *doc = get_json("/v1/articles/evidence");
+    spans_of(doc, "robert-gates", spans, sizeof spans);
+    cr_assert_str_eq(spans, "title:0-5 body:0-12 body:58-63");
+    spans_of(doc, "moscow", spans, sizeof spans);
+    cr_assert_str_eq(spans, "");
+    const json_t *quote = json_array_get(json_object_get(doc, "quotes"), 0);
+    cr_assert_eq(num(quote, "start"), 47, "%s", json_dumps(quote, 0));
+    json_decref(doc);
+
+    /* A new body shorter than every offset: none holds, the title's do. */
+    struct http_result res =
+        http_write(ts, "PATCH", "/v1/articles/evidence", "{\"body\": \"Short.\"}", NULL);
+    cr_assert_eq(res.status, 200, "%s", res.body);
+    http_result_free(&res);
+    doc = get_json("/v1/articles/evidence");
+    spans_of(doc, "robert-gates", spans, sizeof spans);
+    cr_assert_str_eq(spans, "title:0-5");
+    quote = json_array_get(json_object_get(doc, "quotes"), 0);
+    cr_assert(json_is_null(json_object_get(quote, "start")), "%s", json_dumps(quote, 0));
+    json_decref(doc);
+
+    /* Spans sent with the patch are the client's: checked, not filtered. */
+    res = http_write(ts, "PATCH", "/v1/articles/evidence",
+                     "{\"body\": \"Gates.\", \"mentions\": [{\"entity\": \"robert-gates\","
+                     " \"spans\": [{\"field\": \"body\", \"start\": 0, \"end\": 12}]}]}",
+                     NULL);
+    http_assert_problem(&res, 400, "mentions[0].spans[0].end");
+    http_result_free(&res);
+    assert_round_trip(ts);
+}
