@@ -252,8 +252,9 @@ static bool name_like(const struct doc *d, size_t a, size_t b)
 }
 
 /* Classifies a run of capitalised tokens [a, b) of the body. */
-static struct candidate classify(const struct doc *d, size_t a, size_t b, bool titled)
+static struct candidate classify(const struct extraction *x, size_t a, size_t b, bool titled)
 {
+    const struct doc *d = &x->body;
     struct candidate c = {(uint32_t)a, (uint32_t)b, -1, false, titled, false, false};
     size_t n = b - a;
     bool all_time = true;
@@ -283,9 +284,22 @@ static struct candidate classify(const struct doc *d, size_t a, size_t b, bool t
         c.type = ENT_PRODUCT;
         return c;
     }
-    if (media_precedes(d, a)) {
+    if (media_precedes(d, a) || (tok_in(d, b, MEDIA_NOUNS) && !(d->tok[b].flags & TF_CAP))) {
+        /* "the Russian daily X", "Kenya's Daily Nation newspaper" */
         c.type = ENT_ORGANIZATION;
         c.media = true;
+        return c;
+    }
+    /* "drone maker Aerovance", "the Bruegel think tank", "Sinn Féin
+     * defence spokesman X": an organisation's noun or one of its people's
+     * roles beside the name. */
+    bool lower_after = b < d->ntok && !(d->tok[b].flags & TF_CAP) && same_sentence(d, a, b);
+    if ((a > 0 && tok_in(d, a - 1, ORG_NOUNS) && !(d->tok[a - 1].flags & TF_CAP)) ||
+        (lower_after && (tok_in(d, b, ORG_NOUNS) || (tok_is(d, b, "think") && tok_is(d, b + 1, "tank")))) ||
+        (lower_after && (tok_in(d, b, ROLE_NOUNS) ||
+                         (tok_in(d, b, TITLE_MODIFIERS) && tok_in(d, b + 1, ROLE_NOUNS))) &&
+         b + 2 < d->ntok && (is_cap(d, b + 1) || is_cap(d, b + 2)))) {
+        c.type = ENT_ORGANIZATION;
         return c;
     }
     if (org_noun_appositive(d, a, b)) {
@@ -297,6 +311,23 @@ static struct candidate classify(const struct doc *d, size_t a, size_t b, bool t
     if (titled || role_precedes(d, a) || role_follows(d, b) || said_before) {
         c.type = ENT_PERSON;
         c.person_cue = true;
+        return c;
+    }
+    /* "Kawasaki Heavy Industries and Hitachi", "between Mumbai and
+     * Ahmedabad": a name joined to a known one is of its kind. */
+    int joined = -1;
+    size_t joined_at = 0;
+    if (a >= 2 && (tok_is(d, a - 1, "and") || tok_is(d, a - 1, "or"))) {
+        joined = entity_at(x, a - 2);
+        joined_at = a - 2;
+    }
+    if (joined < 0 && b + 1 < d->ntok && (tok_is(d, b, "and") || tok_is(d, b, "or"))) {
+        joined = entity_at(x, b + 1);
+        joined_at = b + 1;
+    }
+    if (joined >= 0 && (x->ents[joined].type == ENT_ORGANIZATION || x->ents[joined].type == ENT_LOCATION) &&
+        d->mentions[d->tok[joined_at].mention].how != HOW_ADJECTIVE) {
+        c.type = x->ents[joined].type;
         return c;
     }
     if (n == 1 && (d->tok[a].flags & TF_ALLCAPS)) {
@@ -343,7 +374,7 @@ static size_t run_end(const struct doc *d, size_t a)
         }
         /* Council of the Baltic Sea States, Gulf of Finland: only after a
          * word that takes an "of" and before a capitalised word. */
-        if (tok_in(d, i, CONNECTORS) && !(d->tok[i].flags & TF_CAP) &&
+        if (tok_in(d, i, CONNECTORS) && !(d->tok[i].flags & TF_CAP) && !tok_is(d, i, "on") &&
             (tok_in(d, i - 1, ORG_LEADS) || tok_in(d, i - 1, LOC_LEADS) ||
              tok_in(d, i - 1, ORG_HEADS) || tok_is(d, i - 1, "of")) &&
             !tok_is(d, i, "and")) {
@@ -481,7 +512,22 @@ static bool match_known(struct extraction *x, size_t i, size_t *next)
         if (tok_in(d, r - 1, ORG_HEADS) && !tok_in(d, end, TITLES) && !tok_in(d, end, TITLE_MODIFIERS))
             return false;
     }
-    int e = entity_add(x, hit->name, hit->type, hit == k ? hit->ref : 0);
+    /* "North Darfur": a direction before a known place names a place of
+     * its own. */
+    static const char *const DIRECTIONS[] = {"north", "south", "east", "west", "northern",
+                                             "southern", "eastern", "western", "northeast",
+                                             "northwest", "southeast", "southwest", "upper",
+                                             "lower", NULL};
+    size_t from = i;
+    const char *name = hit->name;
+    char directed[NAME_MAX_BYTES];
+    if (hit->type == ENT_LOCATION && !hit->adjective && i > 0 && is_cap(d, i - 1) &&
+        d->tok[i - 1].mention < 0 && same_sentence(d, i - 1, i) && tok_in(d, i - 1, DIRECTIONS)) {
+        from = i - 1;
+        span_text(d, (uint32_t)from, (uint32_t)end, directed, sizeof directed);
+        name = directed;
+    }
+    int e = entity_add(x, name, hit->type, hit == k && from == i ? hit->ref : 0);
     if (e < 0)
         return false;
     x->ents[e].country |= hit->country;
@@ -493,16 +539,114 @@ static bool match_known(struct extraction *x, size_t i, size_t *next)
     if (!hit->adjective) {
         x->ents[e].named++;
         char surface[NAME_MAX_BYTES];
-        span_text(d, (uint32_t)i, (uint32_t)end, surface, sizeof surface);
+        span_text(d, (uint32_t)from, (uint32_t)end, surface, sizeof surface);
         entity_add_alias(&x->ents[e], surface);
         if (media_precedes(d, i))
             x->ents[e].media = true;
     }
-    if (doc_add_mention(d, (uint32_t)i, (uint32_t)end, e, hit->adjective ? HOW_ADJECTIVE
+    if (doc_add_mention(d, (uint32_t)from, (uint32_t)end, e, hit->adjective ? HOW_ADJECTIVE
                                                                           : hit == k ? HOW_KNOWN
                                                                                      : HOW_GAZETTEER) < 0)
         return false;
     *next = end;
+    return true;
+}
+
+/* The letter a word of a name gives its acronym: "Armement" in
+ * "l'Armement" gives A. 0 for none. */
+static char initial_of(const struct doc *d, size_t k)
+{
+    const char *w = d->text + d->tok[k].start;
+    size_t n = tok_len(d, k);
+    /* l', d' (straight or curly) before the word proper */
+    if (n > 2 && (w[0] == 'l' || w[0] == 'd') && w[1] == '\'')
+        w += 2;
+    else if (n > 4 && (w[0] == 'l' || w[0] == 'd') && (unsigned char)w[1] == 0xE2)
+        w += 4;
+    return (w[0] >= 'A' && w[0] <= 'Z') || (w[0] >= 'a' && w[0] <= 'z') ? (char)(w[0] | 0x20) : 0;
+}
+
+/* Whether the words [s, e) spell `acr` (folded): every capitalised word
+ * gives its initial, a small word ("of", "the") may or may not. */
+static bool spells(const struct doc *d, size_t s, size_t e, const char *acr)
+{
+    bool ok[24][24] = {{false}}; /* ok[i][j]: words [s+i, e) spell acr[j..] */
+    size_t nw = e - s, na = strlen(acr);
+    if (nw >= 24 || na >= 24)
+        return false;
+    for (size_t i = nw + 1; i-- > 0;)
+        for (size_t j = na + 1; j-- > 0;) {
+            if (i == nw) {
+                ok[i][j] = j == na;
+                continue;
+            }
+            size_t k = s + i;
+            if (is_punct(d, k, '-')) {
+                ok[i][j] = ok[i + 1][j];
+                continue;
+            }
+            char c = initial_of(d, k);
+            bool takes = j < na && c != 0 && c == acr[j] && ok[i + 1][j + 1];
+            bool small = !(d->tok[k].flags & TF_CAP) || tok_in(d, k, CONNECTORS);
+            ok[i][j] = takes || (small && ok[i + 1][j]);
+        }
+    return ok[0][0];
+}
+
+/* "the Alliance of Small Island States (AOSIS)", "the Direction Générale
+ * de l'Armement (DGA)": the words before an acronym that spell it are one
+ * name, whatever known names they hold ("United Nations" in "United
+ * Nations Framework Convention on Climate Change (UNFCCC)"). */
+static bool acronym_names(struct extraction *x)
+{
+    struct doc *d = &x->body;
+    for (size_t i = 2; i + 2 < d->ntok; i++) {
+        if (!is_punct(d, i, '(') || !is_punct(d, i + 2, ')') || !(d->tok[i + 1].flags & TF_ALLCAPS) ||
+            tok_len(d, i + 1) > 10)
+            continue;
+        const char *acr = tok_norm(d, i + 1);
+        size_t best = i;
+        for (size_t s = i; s-- > 0 && i - s < 20;) {
+            bool word = is_cap(d, s) || (tok_in(d, s, CONNECTORS) && d->tok[s].kind == TOK_WORD) ||
+                        (d->tok[s].kind == TOK_WORD && initial_of(d, s) != 0 &&
+                         (d->text[d->tok[s].start] == 'l' || d->text[d->tok[s].start] == 'd') &&
+                         tok_len(d, s) > 2) ||
+                        (is_punct(d, s, '-') && (d->tok[s].flags & TF_GLUED));
+            if (!word || !same_sentence(d, s, i))
+                break;
+            if (is_cap(d, s) && spells(d, s, i, acr))
+                best = s;
+        }
+        if (best == i || i - best < 2)
+            continue; /* one word: acronym_definitions reads it */
+        if (is_agreement_word(d, i - 1))
+            continue; /* "Strategic Arms Reduction Treaty (START)": an agreement's */
+        char name[NAME_MAX_BYTES], alias[NAME_MAX_BYTES];
+        span_text(d, (uint32_t)best, (uint32_t)i, name, sizeof name);
+        span_text(d, (uint32_t)i + 1, (uint32_t)i + 2, alias, sizeof alias);
+        int type = tok_in(d, i - 1, LOC_HEADS) ? ENT_LOCATION : ENT_ORGANIZATION;
+        /* The known names inside give way to the whole. */
+        for (size_t k = best; k < i + 2; k++) {
+            int m = d->tok[k].mention;
+            if (m < 0)
+                continue;
+            if (d->mentions[m].entity >= 0 && d->mentions[m].how != HOW_ADJECTIVE &&
+                x->ents[d->mentions[m].entity].named > 0)
+                x->ents[d->mentions[m].entity].named--;
+            d->mentions[m].entity = -1;
+            for (uint32_t t = d->mentions[m].t0; t < d->mentions[m].t1; t++)
+                d->tok[t].mention = -1;
+        }
+        int e = entity_add(x, name, type, 0);
+        if (e < 0)
+            return false;
+        entity_add_alias(&x->ents[e], alias);
+        x->ents[e].named += 2;
+        if (doc_add_mention(d, (uint32_t)best, (uint32_t)i, e, HOW_CUE) < 0 ||
+            doc_add_mention(d, (uint32_t)i + 1, (uint32_t)i + 2, e, HOW_ALIAS) < 0)
+            return false;
+        i += 2;
+    }
     return true;
 }
 
@@ -573,6 +717,21 @@ static int resolve_short(struct extraction *x, const char *surface, bool allcaps
                     return -2; /* two people share the surname: ambiguous */
                 found = (int)i;
             }
+        } else if (!allcaps && e->type == ENT_ORGANIZATION && strchr(e->name, ' ') != NULL) {
+            /* "Nordhavn" after "Nordhavn Dynamics" */
+            static const char *const GENERIC[] = {"united", "national", "international", "new",
+                                                  "european", "american", "general", "royal",
+                                                  "central", "federal", "world", "global", "the",
+                                                  "state", "first", "north", "south", "east",
+                                                  "west", NULL};
+            char first[NAME_MAX_BYTES];
+            size_t n = strcspn(e->name, " ");
+            fold_word(e->name, n, first, sizeof first);
+            if (strcmp(first, folded) == 0 && !word_in(first, GENERIC)) {
+                if (found >= 0 && found != (int)i)
+                    return -2;
+                found = (int)i;
+            }
         } else if (allcaps && strchr(e->name, ' ') != NULL && !has_acronym_word(e->name)) {
             char ini[32];
             initials(e->name, ini, sizeof ini);
@@ -607,6 +766,8 @@ bool find_entities(struct extraction *x)
         else
             i++;
     }
+    if (!acronym_names(x))
+        goto done;
     /* Acronyms of agreements ("Treaty (START)") are not entities. */
     char agreement_acronyms[8][16];
     int nacronyms = 0;
@@ -640,7 +801,7 @@ bool find_entities(struct extraction *x)
         size_t de = designation_end(d, a);
         if (de > a && de < b)
             b = de;
-        struct candidate c = classify(d, a, b, titled);
+        struct candidate c = classify(x, a, b, titled);
         if (c.type < 0) {
             i = b - 1;
             continue;

@@ -152,7 +152,7 @@ static void keep_parties(struct extraction *x)
         x->ents[e].named = 0;
     for (size_t m = 0; m < x->body.nmentions; m++) {
         const struct mention *mn = &x->body.mentions[m];
-        if (mn->how != HOW_ADJECTIVE && !(x->body.tok[mn->t0].flags & TF_IN_TITLE))
+        if (mn->entity >= 0 && mn->how != HOW_ADJECTIVE && !(x->body.tok[mn->t0].flags & TF_IN_TITLE))
             x->ents[mn->entity].named++;
     }
     for (size_t i = 0; i < x->nagrs; i++)

@@ -30,7 +30,7 @@ static int named_at(const struct extraction *x, size_t i)
     if (i >= d->ntok || d->tok[i].mention < 0)
         return -1;
     const struct mention *m = &d->mentions[d->tok[i].mention];
-    if (m->how == HOW_ADJECTIVE || x->ents[m->entity].dropped)
+    if (m->entity < 0 || m->how == HOW_ADJECTIVE || x->ents[m->entity].dropped)
         return -1;
     return m->entity;
 }
@@ -129,14 +129,20 @@ static int speaker_before(const struct extraction *x, const struct speaker_state
             if (e >= 0)
                 return e;
         }
+    /* No speech verb: the clause's first person ("Sinn Féin defence
+     * spokesman Declan Moriarty accused ... of “…”"), else its first
+     * organisation. */
+    int org = -1;
     for (size_t k = clause; k < open; k++) {
         int e = named_at(x, k);
-        if (is_speaker_entity(x, e))
+        if (is_speaker_entity(x, e) && x->ents[e].type == ENT_PERSON)
             return e;
-        if (tok_in(d, k, PRONOUNS))
+        if (is_speaker_entity(x, e) && org < 0)
+            org = e;
+        if (tok_in(d, k, PRONOUNS) && org < 0)
             return s->last_person;
     }
-    return -1;
+    return org;
 }
 
 static bool same_paragraph(const struct doc *d, size_t a, size_t b)

@@ -212,7 +212,7 @@ const char *const WEEKDAYS[] = {"monday", "tuesday", "wednesday", "thursday", "f
 
 const char *const APPOSITIVE_ENDS[] = {"at", "of", "for", "with", "who", "from", NULL};
 
-const char *const CONNECTORS[] = {"of", "the", "for", "de", "du", "des", "la", "le", "al",
+const char *const CONNECTORS[] = {"of", "the", "for", "on", "y", "et", "de", "du", "des", "la", "le", "al",
                                          "and", NULL};
 
 const char *const GEO_NOUNS[] = {"river", "sea", "lake", "mountains", "valley", "island",
