@@ -109,6 +109,9 @@ static bool read_phrase(const struct extraction *x, size_t h, struct reading *r)
     r->kind = head_kind(d, h);
     if (r->kind < 0 || in_quotation(d, h))
         return false;
+    /* "North Atlantic Treaty Organization": a word of an entity's name */
+    if (d->tok[h].mention >= 0 && d->mentions[d->tok[h].mention].entity >= 0)
+        return false;
     size_t sent_first = d->sent[d->tok[h].sent].first;
 
     /* A proper name: capitalised words (and a year) ending in the head. */

@@ -12,6 +12,7 @@
 struct speaker_state {
     int last_person; /* the last person named as a speaker or a subject */
     int last_media;  /* the last news outlet named */
+    int last_org;    /* the last organisation named */
     int last_speaker;
     size_t scanned;  /* tokens before this were folded into the state */
 };
@@ -53,6 +54,8 @@ static void advance(const struct extraction *x, struct speaker_state *s, size_t 
             continue;
         if (x->ents[e].media)
             s->last_media = e;
+        if (x->ents[e].type == ENT_ORGANIZATION)
+            s->last_org = e;
         if (x->ents[e].type == ENT_PERSON)
             s->last_person = e;
     }
@@ -65,6 +68,19 @@ static void advance(const struct extraction *x, struct speaker_state *s, size_t 
 static int subject_in(const struct extraction *x, const struct speaker_state *s, size_t a, size_t b)
 {
     const struct doc *d = &x->body;
+    /* "Copa-Cogeca, the EU's largest farm lobby, said": the name before
+     * the appositive speaks, not the one inside it. */
+    if (b > a + 2 && is_punct(d, b - 1, ',')) {
+        size_t k = a;
+        while (k < b && d->tok[k].kind != TOK_QOPEN && d->tok[k].kind != TOK_QCLOSE &&
+               !is_punct(d, k, ','))
+            k++;
+        if (k < b - 1 && k > a && is_punct(d, k, ',')) {
+            int e = named_at(x, k - 1);
+            if (is_speaker_entity(x, e))
+                return e;
+        }
+    }
     for (size_t i = b; i > a; i--) {
         size_t k = i - 1;
         if (d->tok[k].kind == TOK_QCLOSE || d->tok[k].kind == TOK_QOPEN)
@@ -75,7 +91,11 @@ static int subject_in(const struct extraction *x, const struct speaker_state *s,
         if (tok_in(d, k, PRONOUNS))
             return s->last_person;
         if (tok_in(d, k, REPORT_NOUNS) && k > 0 && (tok_is(d, k - 1, "the") || tok_is(d, k - 1, "its")))
-            return s->last_media;
+            return s->last_media >= 0 ? s->last_media : s->last_org;
+        /* "the group said", "it said": the organisation named last */
+        if ((tok_in(d, k, GROUP_NOUNS) && k > 0 && tok_is(d, k - 1, "the")) ||
+            (tok_is(d, k, "it") && k + 1 == b))
+            return s->last_org;
     }
     return -1;
 }
@@ -85,7 +105,9 @@ static int speaker_after(const struct extraction *x, const struct speaker_state 
 {
     const struct doc *d = &x->body;
     for (size_t v = close + 1; v < d->ntok && d->tok[v].sent == d->tok[close].sent; v++) {
-        if (d->tok[v].kind == TOK_QOPEN)
+        /* "…,” and Le Monde reported": another clause, another speaker */
+        if (d->tok[v].kind == TOK_QOPEN ||
+            (tok_in(d, v, CLAUSE_BREAKS) && (v == close + 1 || is_punct(d, v - 1, ','))))
             break;
         if (!tok_in(d, v, SPEECH_VERBS))
             continue;
@@ -179,7 +201,7 @@ static bool add_quote(struct extraction *x, int speaker, uint32_t t0, uint32_t t
 bool find_quotes(struct extraction *x)
 {
     const struct doc *d = &x->body;
-    struct speaker_state s = {-1, -1, -1, 0};
+    struct speaker_state s = {-1, -1, -1, -1, 0};
     int prev_para_speaker = -1;
     size_t prev_para_end = 0;
 

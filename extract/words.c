@@ -262,10 +262,16 @@ const char *const PARTY_VERBS[] = {
     "reached", "concluded", "sealed", "clinched", "extend", "extended", "extends", "renewed",
     "renew", "negotiated", "adopted", "proposed", "proposes", "unveiled", "launched", NULL};
 
+const char *const GROUP_NOUNS[] = {
+    "group", "organisation", "organization", "ministry", "company", "government", "council",
+    "alliance", "bloc", "union", "party", "commission", "army", "military", "rebels", "firm",
+    "lobby", "federation", "association", "bank", "fund", "agency", "movement", "campaign",
+    "coalition", "institute", NULL};
+
 /* ---- word classes ------------------------------------------------------ */
 
 static const char *const *const CLASSES[] = {
-    PARTY_VERBS, AGREEMENT_WORDS, AGREEMENT_VERBS, IN_FORCE_VERBS, GOVERNMENT_NOUNS, MEDIA_HEADS, ABBREVIATIONS, FUNCTION_WORDS, TIME_WORDS, TITLES, TITLE_MODIFIERS, ROLE_NOUNS, ORG_HEADS, ORG_LEADS, MEDIA_NOUNS, ORG_NOUNS, LOC_HEADS, LOC_LEADS, LOC_PREPOSITIONS, LOC_NOUNS, PRODUCT_NOUNS, SPEECH_VERBS, NOT_NAMES, COLLECTIVES, DETERMINERS, SIGN_VERBS, MAKE_VERBS, REPLACE_VERBS, PROPOSE_WORDS, FORCE_WORDS, SOFT_MODIFIERS, COMPLEMENT_STARTS, COMPLEMENT_STOPS, WEEKDAYS, APPOSITIVE_ENDS, CONNECTORS, GEO_NOUNS, PRONOUNS, REPORT_NOUNS, CLAUSE_BREAKS};
+    GROUP_NOUNS, PARTY_VERBS, AGREEMENT_WORDS, AGREEMENT_VERBS, IN_FORCE_VERBS, GOVERNMENT_NOUNS, MEDIA_HEADS, ABBREVIATIONS, FUNCTION_WORDS, TIME_WORDS, TITLES, TITLE_MODIFIERS, ROLE_NOUNS, ORG_HEADS, ORG_LEADS, MEDIA_NOUNS, ORG_NOUNS, LOC_HEADS, LOC_LEADS, LOC_PREPOSITIONS, LOC_NOUNS, PRODUCT_NOUNS, SPEECH_VERBS, NOT_NAMES, COLLECTIVES, DETERMINERS, SIGN_VERBS, MAKE_VERBS, REPLACE_VERBS, PROPOSE_WORDS, FORCE_WORDS, SOFT_MODIFIERS, COMPLEMENT_STARTS, COMPLEMENT_STOPS, WEEKDAYS, APPOSITIVE_ENDS, CONNECTORS, GEO_NOUNS, PRONOUNS, REPORT_NOUNS, CLAUSE_BREAKS};
 
 #define CLASS_COUNT (sizeof CLASSES / sizeof CLASSES[0])
 #define SLOTS 4096 /* a power of two, well above the number of distinct words */

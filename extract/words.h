@@ -56,3 +56,4 @@ extern const char *const IN_FORCE_VERBS[];        /* ratified, came into force, 
 extern const char *const GOVERNMENT_NOUNS[];      /* governments, ministers: "the Finnish and Estonian governments" */
 extern const char *const MEDIA_HEADS[];           /* Times, Gazeta: the last word of a news outlet */
 extern const char *const PARTY_VERBS[];           /* signed, agreed, struck: its subject is a party */
+extern const char *const GROUP_NOUNS[];           /* "the group said": the organisation named last */
