@@ -465,12 +465,40 @@ static const struct link_table agreement_links[] = {
      "INSERT INTO agreement_articles (agreement_id, article_id) VALUES (?1, ?2)"},
 };
 
+static const char *const evidence_keys[] = {"article", "start", "end", NULL};
+
+/* Where the article reports the agreement: an item of `articles` may be
+ * {"article", "start", "end"}, offsets into that article's body (both or
+ * neither), which is how extraction's evidence survives a PATCH and an
+ * export. `at` names the item, e.g. "articles[2]". */
+static bool write_evidence(struct db *w, int64_t agreement_id, int64_t article_id,
+                           const json_t *item, const char *at, struct record_error *err)
+{
+    const json_t *start = json_object_get(item, "start"), *end = json_object_get(item, "end");
+    int64_t title_len, body_len;
+
+    if ((start == NULL || json_is_null(start)) && (end == NULL || json_is_null(end)))
+        return true;
+    if (!field_lengths(w, article_id, &title_len, &body_len, err) ||
+        !valid_offsets(start, end, body_len, at, err))
+        return false;
+    sqlite3_stmt *st = conn_stmt(w, "UPDATE agreement_articles SET span_start = ?3, span_end = ?4"
+                                    " WHERE agreement_id = ?1 AND article_id = ?2");
+    if (st == NULL)
+        return validate_sql_failed(w, at, err);
+    sqlite3_bind_int64(st, 1, agreement_id);
+    sqlite3_bind_int64(st, 2, article_id);
+    sqlite3_bind_int64(st, 3, json_integer_value(start));
+    sqlite3_bind_int64(st, 4, json_integer_value(end));
+    return run_write(w, st, at, err);
+}
+
 static bool write_links(struct db *w, int64_t id, const json_t *rec, const struct link_table *t,
                         struct record_error *err)
 {
     json_t *refs = json_object_get(rec, t->key);
     size_t i;
-    json_t *ref;
+    json_t *item;
 
     if (refs != NULL && !json_is_null(refs) && !json_is_array(refs))
         return record_fail(err, DB_INVALID, t->key, "must be an array of slugs or ids");
@@ -479,10 +507,22 @@ static bool write_links(struct db *w, int64_t id, const json_t *rec, const struc
                            RECORD_LINKS_MAX);
     if (!run_for_id(w, t->clear, id, err))
         return false;
-    json_array_foreach(refs, i, ref) {
-        char field[48];
+    json_array_foreach(refs, i, item) {
+        char at[48], field[64];
         int64_t other;
-        snprintf(field, sizeof field, "%s[%zu]", t->key, i);
+        const json_t *ref = item;
+        snprintf(at, sizeof at, "%.20s[%zu]", t->key, i);
+        snprintf(field, sizeof field, "%s", at);
+        if (t->kind == KIND_ARTICLE && json_is_object(item)) {
+            if (!validate_keys(item, evidence_keys, err)) {
+                char inner[64];
+                snprintf(inner, sizeof inner, "%.63s", err->field);
+                snprintf(err->field, sizeof err->field, "%s.%.63s", at, inner);
+                return false;
+            }
+            ref = json_object_get(item, "article");
+            snprintf(field, sizeof field, "%s.article", at);
+        }
         if (!validate_ref(w, ref, t->kind, field, &other, err))
             return false;
         sqlite3_stmt *st = conn_stmt(w, t->insert);
@@ -499,6 +539,8 @@ static bool write_links(struct db *w, int64_t id, const json_t *rec, const struc
         if (step != SQLITE_DONE)
             return duplicate ? record_fail(err, DB_INVALID, field, "is listed twice")
                              : validate_sql_failed(w, field, err);
+        if (ref != item && !write_evidence(w, id, other, item, at, err))
+            return false;
     }
     return true;
 }
@@ -667,7 +709,11 @@ static const char *const export_sql[] = {
         "   FROM agreement_signatories s JOIN entities e ON e.id = s.entity_id"
         "   WHERE s.agreement_id = g.id ORDER BY s.position)),"
         " 'supersedes', (SELECT o.slug FROM agreements o WHERE o.id = g.supersedes_id),"
-        " 'articles', (SELECT json_group_array(slug) FROM (SELECT a.slug FROM agreement_articles x"
+        /* A slug, or {article, start, end} where the article's offsets are
+         * known: exports of stores without extraction stay as they were. */
+        " 'articles', (SELECT json_group_array(CASE WHEN span_start IS NULL THEN slug"
+        "   ELSE json_object('article', slug, 'start', span_start, 'end', span_end) END)"
+        "   FROM (SELECT a.slug, x.span_start, x.span_end FROM agreement_articles x"
         "   JOIN articles a ON a.id = x.article_id WHERE x.agreement_id = g.id ORDER BY a.id)))"
         " FROM agreements g WHERE g.id = ?",
 };

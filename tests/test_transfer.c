@@ -860,3 +860,51 @@ Test(transfer, a_patched_body_keeps_only_the_offsets_that_still_hold)
     http_result_free(&res);
     assert_round_trip(ts);
 }
+
+/* Where an article reports an agreement travels on the agreement's line as
+ * {article, start, end}: it survives a PATCH of the agreement and the round
+ * trip, and is checked against the article's body like any offset. */
+Test(transfer, an_agreements_evidence_survives_a_patch_and_the_round_trip)
+{
+    const char *writes[][3] = {
+        {"POST", "/v1/articles?extract=false",
+         "{\"slug\": \"pact-story\", \"title\": \"A pact\", \"source\": \"s\","
+         " \"published_at\": \"2010-09-15\", \"body\": \"The ministers signed a transit pact.\"}"},
+        {"POST", "/v1/agreements",
+         "{\"slug\": \"transit-pact\", \"title\": \"Transit pact\", \"kind\": \"deal\","
+         " \"status\": \"proposed\", \"articles\":"
+         " [\"us-russian-defense-chiefs-promote-deeper-ties\","
+         " {\"article\": \"pact-story\", \"start\": 23, \"end\": 35}]}"},
+        {"PATCH", "/v1/agreements/transit-pact", "{\"status\": \"signed\"}"},
+    };
+    for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
+        struct http_result res = http_write(ts, writes[i][0], writes[i][1], writes[i][2], NULL);
+        cr_assert(res.status >= 200 && res.status < 300, "%s %s: %s", writes[i][0], writes[i][1],
+                  res.body);
+        http_result_free(&res);
+    }
+    json_t *doc = get_json("/v1/articles/pact-story");
+    const json_t *pact = json_array_get(json_object_get(doc, "agreements"), 0);
+    cr_assert_str_eq(str(pact, "status"), "signed");
+    cr_assert_eq(num(pact, "start"), 23, "%s", json_dumps(pact, 0));
+    cr_assert_eq(num(pact, "end"), 35);
+    json_decref(doc);
+
+    struct http_result res = export_of(ts);
+    cr_assert_not_null(strstr(res.body, "\"articles\":[\"us-russian-defense-chiefs-promote-"
+                                        "deeper-ties\",{\"article\":\"pact-story\",\"start\":23,"
+                                        "\"end\":35}]"),
+                       "%s", strstr(res.body, "transit-pact"));
+    http_result_free(&res);
+
+    res = http_write(ts, "PATCH", "/v1/agreements/transit-pact",
+                     "{\"articles\": [{\"article\": \"pact-story\", \"start\": 23, \"end\": 99}]}",
+                     NULL);
+    http_assert_problem(&res, 400, "articles[0].end");
+    http_result_free(&res);
+    res = http_write(ts, "PATCH", "/v1/agreements/transit-pact",
+                     "{\"articles\": [{\"article\": \"pact-story\", \"from\": 22}]}", NULL);
+    http_assert_problem(&res, 400, "articles[0].from");
+    http_result_free(&res);
+    assert_round_trip(ts);
+}
