@@ -2,6 +2,7 @@
 /* Extraction on ingest: runs the extractor (extract/) on an article in the
  * store and keeps what it finds, linked to what the store already knows. */
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,6 +22,18 @@ struct lexicon;
  * then rolls back. Mentions the client gave keep their counts. */
 bool db_article_extract(struct store *store, struct db *w, int64_t article_id,
                         struct record_error *err);
+
+/* The store half of db_article_extract, for any extraction in the shape of
+ * extract/extract.h (which it checks first: a malformed one is DB_INVALID,
+ * with err->field naming the item, e.g. "extraction.entities[2].name").
+ * Writes into article `article_id` inside the caller's write transaction w,
+ * by the rules above; offsets outside their field are left out. `names`,
+ * when not NULL, learns the names and aliases this write adds. false, with
+ * err, when the extraction is malformed, the article is missing
+ * (DB_NOT_FOUND) or the store fails: the caller rolls back, and a lexicon
+ * it passed may hold names that were never stored. Borrows extraction. */
+bool db_extraction_apply(struct db *w, int64_t article_id, const json_t *extraction,
+                         struct lexicon *names, struct record_error *err);
 
 /* The write the extraction ran in was rolled back: the store's lexicon may
  * hold names it added, so the next extraction rebuilds it. */
