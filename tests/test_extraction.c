@@ -174,25 +174,34 @@ Test(extraction, a_posted_article_comes_back_with_its_entities_quotes_and_agreem
 
 Test(extraction, extract_false_stores_the_article_as_sent)
 {
-    const char *article = "{\"title\": \"Gates meets Oliker\", \"source\": \"Wire\","
+    const char *article = "{\"title\": \"Gates meets Stoltenberg\", \"source\": \"Wire\","
                           " \"published_at\": \"2024-01-02\", \"body\": \"Robert Gates met"
-                          " Olga Oliker, an analyst at the Rand Corporation, in Moscow.\"}";
+                          " Jens Stoltenberg, NATO's secretary general, and Olga Oliker, an"
+                          " analyst at the Rand Corporation, in Moscow.\"}";
     json_t *doc = post("/v1/articles?extract=false", article, 201);
     cr_assert_eq(json_array_size(json_object_get(doc, "entities")), 0);
     cr_assert_eq(json_array_size(json_object_get(doc, "quotes")), 0);
     json_decref(doc);
-    struct http_result res = http_get(ts, "/v1/entities?q=Olga");
+    /* The sample has Gates and Oliker; Stoltenberg would be new. */
+    struct http_result res = http_get(ts, "/v1/entities?q=jens+stoltenberg");
     cr_assert_eq(res.status, 200, "%s", res.body);
-    cr_assert_eq(json_array_size(json_object_get(res.json, "items")), 0, "%s", res.body);
+    cr_assert_eq(json_array_size(json_object_get(res.json, "data")), 0, "%s", res.body);
     http_result_free(&res);
 
-    /* The same article with extraction: Gates is linked, Oliker is new. */
+    /* The same article with extraction: Gates and Oliker are linked,
+     * Stoltenberg is new. */
     doc = post("/v1/articles", article, 201);
     const json_t *entities = json_object_get(doc, "entities");
     cr_assert_not_null(find_by(entities, "slug", "robert-gates"));
-    cr_assert_not_null(find_by(entities, "name", "Olga Oliker"));
-    cr_assert_not_null(find_by(entities, "name", "Rand Corporation"));
+    cr_assert_not_null(find_by(entities, "slug", "olga-oliker"));
+    cr_assert_not_null(find_by(entities, "slug", "rand-corporation"));
+    const json_t *jens = find_by(entities, "name", "Jens Stoltenberg");
+    cr_assert_not_null(jens, "%s", json_dumps(entities, 0));
+    cr_assert_str_eq(str(jens, "type"), "person");
     json_decref(doc);
+    res = http_get(ts, "/v1/entities?q=jens+stoltenberg");
+    cr_assert_eq(json_array_size(json_object_get(res.json, "data")), 1, "%s", res.body);
+    http_result_free(&res);
 }
 
 Test(extraction, a_bad_extract_value_is_a_problem_naming_the_parameter)
@@ -257,5 +266,55 @@ Test(extraction, an_agreement_the_store_has_is_linked_not_made_twice)
     const json_t *agreements = json_object_get(doc, "agreements");
     cr_assert_eq(json_array_size(agreements), 1, "%s", json_dumps(agreements, 0));
     cr_assert_str_eq(str(json_array_get(agreements, 0), "slug"), "new-start-treaty");
+    json_decref(doc);
+}
+
+/* The stored answer to an Idempotency-Key is the reply with what extraction
+ * found; the replay stores nothing twice. */
+Test(extraction, an_idempotent_replay_returns_the_extraction_and_stores_it_once)
+{
+    const char *article = "{\"title\": \"Stoltenberg in Moscow\", \"source\": \"Wire\","
+                          " \"published_at\": \"2024-01-02\", \"body\": \"Jens Stoltenberg,"
+                          " NATO's secretary general, met Robert Gates in Moscow.\"}";
+    const char *const key[] = {"Idempotency-Key: extract-once", NULL};
+    struct http_result first = http_write(ts, "POST", "/v1/articles", article, key);
+    cr_assert_eq(first.status, 201, "%s", first.body);
+    const json_t *entities = json_object_get(first.json, "entities");
+    cr_assert_not_null(find_by(entities, "name", "Jens Stoltenberg"));
+    struct http_result again = http_write(ts, "POST", "/v1/articles", article, key);
+    cr_assert_eq(again.status, 201, "%s", again.body);
+    cr_assert_str_eq(http_header(&again, "Idempotent-Replayed"), "true");
+    cr_assert_eq(first.body_len, again.body_len);
+    cr_assert(memcmp(first.body, again.body, first.body_len) == 0, "the replay differs");
+    http_result_free(&first);
+    http_result_free(&again);
+
+    struct http_result res = http_get(ts, "/v1/entities?q=jens+stoltenberg");
+    cr_assert_eq(json_array_size(json_object_get(res.json, "data")), 1, "%s", res.body);
+    http_result_free(&res);
+    res = http_get(ts, "/v1/articles?entity=robert-gates&since=2024-01-01");
+    cr_assert_eq(json_array_size(json_object_get(res.json, "data")), 1, "%s", res.body);
+    http_result_free(&res);
+}
+
+/* Mentions the client lists keep the client's counts; extraction adds
+ * where the article names them. */
+Test(extraction, the_clients_mention_counts_stand_and_gain_spans)
+{
+    json_t *doc = post("/v1/articles",
+                       "{\"title\": \"Gates\", \"source\": \"Wire\", \"published_at\":"
+                       " \"2024-01-02\", \"body\": \"Robert Gates spoke in Moscow.\","
+                       " \"mentions\": [{\"entity\": \"robert-gates\", \"count\": 7}]}",
+                       201);
+    const json_t *gates = find_by(json_object_get(doc, "entities"), "slug", "robert-gates");
+    cr_assert_not_null(gates);
+    cr_assert_eq(num(gates, "mention_count"), 7);
+    const json_t *span = find_by(json_object_get(gates, "mentions"), "field", "body");
+    cr_assert_not_null(span, "%s", json_dumps(gates, 0));
+    cr_assert_eq(num(span, "start"), 0);
+    cr_assert_eq(num(span, "end"), 12);
+    const json_t *moscow = find_by(json_object_get(doc, "entities"), "slug", "moscow");
+    cr_assert_not_null(moscow);
+    cr_assert_eq(num(moscow, "mention_count"), 1);
     json_decref(doc);
 }

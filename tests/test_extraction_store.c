@@ -329,3 +329,67 @@ Test(extraction_store, an_extraction_for_a_missing_article_is_not_found)
     db_write_abort(store, w);
     json_decref(x);
 }
+
+/* Posts an article with `body` and runs the whole extraction on it with
+ * the store's lexicon, as POST /v1/articles does; returns its id. */
+static long long extract_article(const char *slug, const char *body)
+{
+    enum db_status status;
+    struct record_error err;
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s}", "slug", slug, "title", "Lexicon", "source",
+                            "Wire", "published_at", "2024-01-02", "body", body);
+    struct db *w = db_write_begin(store, &status);
+    cr_assert_not_null(w);
+    int64_t id = 0;
+    cr_assert(db_record_create(w, KIND_ARTICLE, rec, &id, &err), "%s", err.message);
+    cr_assert(db_article_extract(store, w, id, &err), "%s %s", err.field, err.message);
+    cr_assert_eq(db_write_commit(store, w), DB_OK);
+    json_decref(rec);
+    return id;
+}
+
+static void change_gates(const char *patch)
+{
+    enum db_status status;
+    struct record_error err;
+    json_t *p = json_loads(patch, 0, NULL);
+    struct db *w = db_write_begin(store, &status);
+    cr_assert_not_null(w);
+    cr_assert(db_record_patch(w, KIND_ENTITY,
+                              scalar("SELECT id FROM entities WHERE slug ="
+                                     " 'robert-gates'"),
+                              p, &err),
+              "%s", err.message);
+    cr_assert_eq(db_write_commit(store, w), DB_OK);
+    json_decref(p);
+}
+
+static bool names_gates(long long article_id)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM mentions m JOIN entities e ON e.id = m.entity_id"
+             " WHERE e.slug = 'robert-gates' AND m.article_id = %lld",
+             article_id);
+    return scalar(sql) == 1;
+}
+
+/* The lexicon is built once and kept, but names changed by any other write
+ * (here a PATCH of aliases) reach the next extraction: "Pentagon chief" is
+ * only Gates while it is his alias, and "Pentagon" again after. */
+Test(extraction_store, the_lexicon_follows_names_changed_by_other_writes)
+{
+    const char *body = "The Pentagon chief spoke in Moscow on Monday.";
+    cr_assert_not(names_gates(extract_article("before", body)));
+    change_gates("{\"aliases\": [\"Gates\", \"Pentagon chief\"]}");
+    cr_assert(names_gates(extract_article("with-alias", body)));
+    change_gates("{\"aliases\": [\"Gates\"]}");
+    long long after = extract_article("after", body);
+    cr_assert_not(names_gates(after));
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM mentions m JOIN entities e ON e.id = m.entity_id"
+             " WHERE e.slug = 'pentagon' AND m.article_id = %lld",
+             after);
+    cr_assert_eq(scalar(sql), 1);
+}
