@@ -57,6 +57,11 @@ static bool apply_pragmas(sqlite3 *handle, const struct store_options *opts, boo
         return false;
     if (!read_only && sqlite3_exec(handle, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL) != SQLITE_OK)
         return false;
+    /* A WAL that a burst of writes grew is cut back to 64 MiB when it
+     * starts over, instead of keeping its largest size on disk. */
+    if (!read_only &&
+        sqlite3_exec(handle, "PRAGMA journal_size_limit = 67108864;", NULL, NULL, NULL) != SQLITE_OK)
+        return false;
     /* A size limit is a page count on the connections that write: past it a
      * write fails with SQLITE_FULL, as on a full disk, and rolls back. Pages
      * freed by deletes are used again, so the store recovers by itself. */

@@ -52,6 +52,8 @@ struct store {
 
 /* SQLite's own automatic checkpoint threshold, in WAL pages. */
 #define CHECKPOINT_PAGES 1000
+/* The WAL's bound (about 32 MiB of 4 KiB pages): see wal_committed. */
+#define CHECKPOINT_PAGES_MAX 8000
 
 static bool file_exists(const char *path)
 {
@@ -71,7 +73,7 @@ static void *checkpoint_loop(void *arg)
         store->checkpoint_wanted = false;
         pthread_mutex_unlock(&store->checkpoint_lock);
         /* PASSIVE: copies what no reader still needs and never blocks the
-         * writer; what is left goes at the next wake. */
+         * writer; frames appended meanwhile go at the next wake. */
         sqlite3_wal_checkpoint_v2(store->checkpoint_db->handle, NULL, SQLITE_CHECKPOINT_PASSIVE,
                                   NULL, NULL);
         pthread_mutex_lock(&store->checkpoint_lock);
@@ -87,7 +89,13 @@ static int wal_committed(void *arg, sqlite3 *handle, const char *name, int pages
     struct store *store = arg;
     (void)handle;
     (void)name;
-    if (pages >= CHECKPOINT_PAGES) {
+    /* A WAL that the background copy never wholly catches up with (writes
+     * keep coming) is never started over, and would grow without end:
+     * past the bound, this commit finishes the copy itself, with nothing
+     * appending meanwhile, so the next write starts the WAL over. */
+    if (pages >= CHECKPOINT_PAGES_MAX)
+        sqlite3_wal_checkpoint_v2(handle, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    else if (pages >= CHECKPOINT_PAGES) {
         pthread_mutex_lock(&store->checkpoint_lock);
         store->checkpoint_wanted = true;
         pthread_cond_signal(&store->checkpoint_wake);
