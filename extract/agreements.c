@@ -114,9 +114,13 @@ static bool read_phrase(const struct extraction *x, size_t h, struct reading *r)
         return false;
     size_t sent_first = d->sent[d->tok[h].sent].first;
 
-    /* A proper name: capitalised words (and a year) ending in the head. */
+    /* A proper name: capitalised words (and a year) ending in the head, or
+     * before a lower-case head ("the New START treaty", "the US-Russia
+     * treaty"). */
     size_t s = h;
-    if (d->tok[h].flags & TF_CAP) {
+    bool named_before = h > sent_first && (d->tok[h - 1].flags & TF_CAP) &&
+                        !((d->tok[h - 1].flags & TF_SENT_START) && tok_in(d, h - 1, FUNCTION_WORDS));
+    if ((d->tok[h].flags & TF_CAP) || named_before) {
         while (s > sent_first && ((d->tok[s - 1].flags & TF_CAP) || year_of(d, s - 1) ||
                                   (is_punct(d, s - 1, '-') && (d->tok[s - 1].flags & TF_GLUED))) &&
                !((d->tok[s - 1].flags & TF_SENT_START) && tok_in(d, s - 1, FUNCTION_WORDS)))
@@ -128,6 +132,9 @@ static bool read_phrase(const struct extraction *x, size_t h, struct reading *r)
             r->definite = s > sent_first && tok_in(d, s - 1, DETERMINERS) && !tok_is(d, s - 1, "a") &&
                           !tok_is(d, s - 1, "an");
             span_text(d, (uint32_t)s, (uint32_t)h + 1, r->title, sizeof r->title);
+            for (size_t k = s; k < h; k++)
+                if ((d->tok[k].flags & TF_ALLCAPS) && tok_len(d, k) < sizeof r->acronym)
+                    span_text(d, (uint32_t)k, (uint32_t)k + 1, r->acronym, sizeof r->acronym);
         }
     }
     /* "The START deal": an acronym before the head names the agreement. */

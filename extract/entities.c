@@ -237,9 +237,11 @@ static bool is_agreement_word(const struct doc *d, size_t i);
 
 /* Words a person's name is made of: capitalised letters, not a title,
  * role, place or organisation word. */
-static bool name_like(const struct doc *d, size_t a, size_t b)
+static bool name_like(const struct doc *d, size_t a, size_t b, bool speaks)
 {
-    if (d->tok[a].flags & TF_SENT_START)
+    /* "Anders Fogh Rasmussen said": a sentence may open with a name when
+     * a speech verb follows it. */
+    if ((d->tok[a].flags & TF_SENT_START) && !speaks)
         return false;
     for (size_t k = a; k < b; k++) {
         if (d->tok[k].kind != TOK_WORD || (d->tok[k].flags & TF_ALLCAPS) || has_digit(d, k) ||
@@ -350,7 +352,7 @@ static struct candidate classify(const struct extraction *x, size_t a, size_t b,
     /* Two or three capitalised words inside a sentence, with no other
      * cue, are most often a person's name: "said Helga Brandt would". */
     c.type = ENT_PERSON;
-    c.weak = n == 1 || n > 3 || !name_like(d, a, b);
+    c.weak = n == 1 || n > 3 || !name_like(d, a, b, speech_follows(d, b));
     return c;
 }
 

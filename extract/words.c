@@ -151,6 +151,7 @@ const char *const SPEECH_VERBS[] = {
     "quoted", "continued", "replied", "responded", "recalled", "suggested", "suggests",
     "described", "called", "calls", "vowed", "pledged", "promised", "assured", "countered",
     "complained", "mused", "joked", "concluded", "agreed", "tweeted", "posted", "wrote",
+    "spoke", "speaking",
     NULL};
 
 const char *const NOT_NAMES[] = {
