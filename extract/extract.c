@@ -144,8 +144,9 @@ static json_t *agreements_json(const struct extraction *x, const uint32_t *start
     return list;
 }
 
-/* Parties named only by a demonym ("Swedish") are entities too; names
- * seen only inside an agreement's name are not. */
+/* Parties named only by a demonym ("Swedish") are entities too, as are
+ * speakers and signatories; names seen only inside an agreement's name
+ * are not. */
 static void keep_parties(struct extraction *x)
 {
     for (size_t e = 0; e < x->nents; e++)
@@ -155,12 +156,18 @@ static void keep_parties(struct extraction *x)
         if (mn->entity >= 0 && mn->how != HOW_ADJECTIVE && !(x->body.tok[mn->t0].flags & TF_IN_TITLE))
             x->ents[mn->entity].named++;
     }
-    for (size_t i = 0; i < x->nagrs; i++)
-        for (int k = 0; k < x->agrs[i].nparties; k++) {
-            struct entity *e = &x->ents[x->agrs[i].parties[k]];
-            if (e->named == 0)
-                e->named = 1;
-        }
+    for (size_t i = 0; i < x->nagrs; i++) {
+        for (int k = 0; k < x->agrs[i].nparties; k++)
+            if (x->ents[x->agrs[i].parties[k]].named == 0)
+                x->ents[x->agrs[i].parties[k]].named = 1;
+        for (int k = 0; k < x->agrs[i].nsignatories; k++)
+            if (x->ents[x->agrs[i].signatories[k]].named == 0)
+                x->ents[x->agrs[i].signatories[k]].named = 1;
+    }
+    /* Every speaker is an entity of the output, whatever its mentions. */
+    for (size_t q = 0; q < x->nquotes; q++)
+        if (x->ents[x->quotes[q].speaker].named == 0)
+            x->ents[x->quotes[q].speaker].named = 1;
 }
 
 json_t *extract_run(const struct extract_input *in, const struct lexicon *known)

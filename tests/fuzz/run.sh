@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 
 seconds=${FUZZ_SECONDS:-60}
 build="build-fuzz"
-targets=${*:-router query cursor search writes import}
+targets=${*:-router query cursor search writes import extract}
 
 command -v clang >/dev/null 2>&1 || {
     echo "tests/fuzz/run.sh: clang is missing (.ci/deps installs it)" >&2
