@@ -515,11 +515,7 @@ static bool match_known(struct extraction *x, size_t i, size_t *next)
             return false;
     }
     /* "North Darfur": a direction before a known place names a place of
-     * its own. */
-    static const char *const DIRECTIONS[] = {"north", "south", "east", "west", "northern",
-                                             "southern", "eastern", "western", "northeast",
-                                             "northwest", "southeast", "southwest", "upper",
-                                             "lower", NULL};
+     * its own ("central Asia" is the gazetteer's, matched whole above). */
     size_t from = i;
     const char *name = hit->name;
     char directed[NAME_MAX_BYTES];

@@ -116,6 +116,23 @@ static json_t *names_json(const struct extraction *x, const int *ids, int n)
     return list;
 }
 
+/* The YYYY-MM-DD a publication time starts with; false when it starts with
+ * none (the store checks dates; `wirebase extract` input may be anything). */
+static bool date_of(const char *published_at, char date[11])
+{
+    static const char shape[] = "dddd-dd-dd";
+    if (published_at == NULL || strlen(published_at) < 10)
+        return false;
+    for (int i = 0; i < 10; i++) {
+        char c = published_at[i];
+        if (shape[i] == 'd' ? !(c >= '0' && c <= '9') : c != '-')
+            return false;
+    }
+    memcpy(date, published_at, 10);
+    date[10] = '\0';
+    return true;
+}
+
 static json_t *agreements_json(const struct extraction *x, const uint32_t *starts,
                                const uint32_t *ends)
 {
@@ -124,9 +141,7 @@ static json_t *agreements_json(const struct extraction *x, const uint32_t *start
     for (size_t i = 0; list != NULL && i < x->nagrs; i++) {
         const struct agreement *a = &x->agrs[i];
         json_t *signed_on = json_null();
-        if (a->signed_today && x->published_at != NULL && strlen(x->published_at) >= 10) {
-            memcpy(date, x->published_at, 10);
-            date[10] = '\0';
+        if (a->signed_today && date_of(x->published_at, date)) {
             json_decref(signed_on);
             signed_on = json_string(date);
         }

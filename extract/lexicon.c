@@ -9,6 +9,7 @@
 
 #include "extract/extract.h"
 #include "extract/lexicon.h"
+#include "extract/words.h"
 
 /* Capitalisation seen on the forms that share an edge. */
 enum { CASE_LOWER = 1, CASE_CAP = 2, CASE_ALLCAPS = 4 };
@@ -218,17 +219,6 @@ static bool case_fits(uint8_t cases, const struct token *t)
     return (cases & CASE_LOWER) != 0;
 }
 
-/* "central Asia", "the south Caucasus": copy writes directions either way. */
-static bool direction_word(const char *w)
-{
-    static const char *const words[] = {"north", "south", "east", "west", "central", "northern",
-                                        "southern", "eastern", "western", NULL};
-    for (const char *const *p = words; *p; p++)
-        if (strcmp(w, *p) == 0)
-            return true;
-    return false;
-}
-
 bool lexicon_longest(const struct lexicon *lx, const struct doc *d, size_t t0, size_t *t1,
                      const struct lex_entry **entry)
 {
@@ -243,7 +233,9 @@ bool lexicon_longest(const struct lexicon *lx, const struct doc *d, size_t t0, s
             break;
         const char *w = tok_norm(d, i);
         const struct edge *e = find_edge(lx, node, w, hash_edge(node, w));
-        if (e->hash == 0 || (!case_fits(e->cases, &d->tok[i]) && !direction_word(w)))
+        /* "central Asia", "the south Caucasus": copy writes directions
+         * either way. */
+        if (e->hash == 0 || (!case_fits(e->cases, &d->tok[i]) && !tok_in(d, i, DIRECTIONS)))
             break;
         node = e->child;
         if (lx->nodes[node].entry >= 0) {

@@ -13,7 +13,6 @@ struct speaker_state {
     int last_person; /* the last person named as a speaker or a subject */
     int last_media;  /* the last news outlet named */
     int last_org;    /* the last organisation named */
-    int last_speaker;
     size_t scanned;  /* tokens before this were folded into the state */
 };
 
@@ -201,7 +200,7 @@ static bool add_quote(struct extraction *x, int speaker, uint32_t t0, uint32_t t
 bool find_quotes(struct extraction *x)
 {
     const struct doc *d = &x->body;
-    struct speaker_state s = {-1, -1, -1, -1, 0};
+    struct speaker_state s = {-1, -1, -1, 0};
     int prev_para_speaker = -1;
     size_t prev_para_end = 0;
 
@@ -237,7 +236,6 @@ bool find_quotes(struct extraction *x)
                 return false;
             if (x->ents[speaker].type == ENT_PERSON)
                 s.last_person = speaker;
-            s.last_speaker = speaker;
         }
         advance(x, &s, closed ? c + 1 : c);
         prev_para_speaker = speaker;

@@ -132,14 +132,6 @@ const char *const LOC_NOUNS[] = {
     "port", "city", "town", "village", "capital", "region", "province", "state", "island",
     "district", "harbour", "harbor", "resort", "enclave", "border", "suburb", NULL};
 
-const char *const PRODUCT_NOUNS[] = {
-    "helicopter", "helicopters", "jet", "jets", "fighter", "fighters", "aircraft", "plane",
-    "planes", "airliner", "airliners", "drone", "drones", "missile", "missiles", "rocket",
-    "rockets", "tank", "tanks", "system", "systems", "submarine", "submarines", "frigate",
-    "frigates", "destroyer", "destroyers", "launcher", "launchers", "rifle", "rifles",
-    "vehicle", "vehicles", "chip", "chips", "phone", "phones", "smartphone", "smartphones",
-    "model", "models", "car", "cars", "truck", "trucks", "engine", "engines", "satellite",
-    "satellites", "bomber", "bombers", "howitzer", "howitzers", "vessel", "vessels", NULL};
 
 const char *const SPEECH_VERBS[] = {
     "said", "says", "say", "told", "tells", "added", "adds", "stated", "states", "noted",
@@ -184,7 +176,6 @@ const char *const PROPOSE_WORDS[] = {"draw", "drawing", "draft", "drafted", "pro
                                             "discuss", "envisaged", "envisages", "considering",
                                             NULL};
 
-const char *const FORCE_WORDS[] = {"force", "effect", "effective", NULL};
 
 const char *const SOFT_MODIFIERS[] = {"outdated", "new", "old", "older", "narrower",
                                              "broader", "wider", "previous", "existing",
@@ -269,10 +260,14 @@ const char *const GROUP_NOUNS[] = {
     "lobby", "federation", "association", "bank", "fund", "agency", "movement", "campaign",
     "coalition", "institute", NULL};
 
+const char *const DIRECTIONS[] = {
+    "north", "south", "east", "west", "central", "northern", "southern", "eastern", "western",
+    "northeast", "northwest", "southeast", "southwest", "upper", "lower", NULL};
+
 /* ---- word classes ------------------------------------------------------ */
 
 static const char *const *const CLASSES[] = {
-    GROUP_NOUNS, PARTY_VERBS, AGREEMENT_WORDS, AGREEMENT_VERBS, IN_FORCE_VERBS, GOVERNMENT_NOUNS, MEDIA_HEADS, ABBREVIATIONS, FUNCTION_WORDS, TIME_WORDS, TITLES, TITLE_MODIFIERS, ROLE_NOUNS, ORG_HEADS, ORG_LEADS, MEDIA_NOUNS, ORG_NOUNS, LOC_HEADS, LOC_LEADS, LOC_PREPOSITIONS, LOC_NOUNS, PRODUCT_NOUNS, SPEECH_VERBS, NOT_NAMES, COLLECTIVES, DETERMINERS, SIGN_VERBS, MAKE_VERBS, REPLACE_VERBS, PROPOSE_WORDS, FORCE_WORDS, SOFT_MODIFIERS, COMPLEMENT_STARTS, COMPLEMENT_STOPS, WEEKDAYS, APPOSITIVE_ENDS, CONNECTORS, GEO_NOUNS, PRONOUNS, REPORT_NOUNS, CLAUSE_BREAKS};
+    DIRECTIONS, GROUP_NOUNS, PARTY_VERBS, AGREEMENT_WORDS, AGREEMENT_VERBS, IN_FORCE_VERBS, GOVERNMENT_NOUNS, MEDIA_HEADS, ABBREVIATIONS, FUNCTION_WORDS, TIME_WORDS, TITLES, TITLE_MODIFIERS, ROLE_NOUNS, ORG_HEADS, ORG_LEADS, MEDIA_NOUNS, ORG_NOUNS, LOC_HEADS, LOC_LEADS, LOC_PREPOSITIONS, LOC_NOUNS, SPEECH_VERBS, NOT_NAMES, COLLECTIVES, DETERMINERS, SIGN_VERBS, MAKE_VERBS, REPLACE_VERBS, PROPOSE_WORDS, SOFT_MODIFIERS, COMPLEMENT_STARTS, COMPLEMENT_STOPS, WEEKDAYS, APPOSITIVE_ENDS, CONNECTORS, GEO_NOUNS, PRONOUNS, REPORT_NOUNS, CLAUSE_BREAKS};
 
 #define CLASS_COUNT (sizeof CLASSES / sizeof CLASSES[0])
 #define SLOTS 4096 /* a power of two, well above the number of distinct words */

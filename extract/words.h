@@ -30,7 +30,6 @@ extern const char *const LOC_HEADS[];       /* River, Sea, Island */
 extern const char *const LOC_LEADS[];       /* Gulf (of), Lake, Mount */
 extern const char *const LOC_PREPOSITIONS[];/* in, from, across: a place may follow */
 extern const char *const LOC_NOUNS[];       /* port, city, town: "the port of X" */
-extern const char *const PRODUCT_NOUNS[];   /* helicopters, jets: a model designation precedes */
 extern const char *const SPEECH_VERBS[];    /* said, told, added */
 extern const char *const NOT_NAMES[];       /* capitalised words that are no entity: God, Cold War's parts */
 extern const char *const COLLECTIVES[];     /* countries, ministers, sides: "the four navies" */
@@ -39,7 +38,6 @@ extern const char *const SIGN_VERBS[];            /* signed, inked */
 extern const char *const MAKE_VERBS[];            /* struck, reached: an agreement is made */
 extern const char *const REPLACE_VERBS[];         /* replacing, supersedes */
 extern const char *const PROPOSE_WORDS[];         /* draw up, draft, could: not yet agreed */
-extern const char *const FORCE_WORDS[];           /* in force, took effect */
 extern const char *const SOFT_MODIFIERS[];        /* outdated, new: dropped from an agreement title */
 extern const char *const COMPLEMENT_STARTS[];     /* on, to: a title goes on */
 extern const char *const COMPLEMENT_STOPS[];      /* that, which: a title ends before */
@@ -57,3 +55,4 @@ extern const char *const GOVERNMENT_NOUNS[];      /* governments, ministers: "th
 extern const char *const MEDIA_HEADS[];           /* Times, Gazeta: the last word of a news outlet */
 extern const char *const PARTY_VERBS[];           /* signed, agreed, struck: its subject is a party */
 extern const char *const GROUP_NOUNS[];           /* "the group said": the organisation named last */
+extern const char *const DIRECTIONS[];            /* north, central: "central Asia", "North Darfur" */

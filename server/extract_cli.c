@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/text.h"
 #include "extract/extract.h"
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
@@ -77,6 +78,10 @@ int extract_cli_run(int argc, char **argv)
             fprintf(stderr, "wirebase extract: unknown option \"%s\"\n%s", argv[a], extract_usage);
             return EXIT_USAGE;
         }
+    }
+    if (date != NULL && !text_is_date(date)) {
+        fprintf(stderr, "wirebase extract: --date must be a date (YYYY-MM-DD)\n%s", extract_usage);
+        return EXIT_USAGE;
     }
     if (path == NULL) {
         fprintf(stderr, "wirebase extract: which article? (a FILE, or - for standard input)\n%s",
