@@ -1,5 +1,7 @@
 #include "db/conn.h"
 
+#include "db/rank.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,10 @@ struct db *conn_open(const char *path, int flags, const struct store_options *op
     sqlite3_busy_timeout(db->handle, opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms : 5000);
     if (!apply_pragmas(db->handle, opts, (flags & SQLITE_OPEN_READONLY) != 0)) {
         snprintf(err, errlen, "cannot configure %s: %s", path, sqlite3_errmsg(db->handle));
+        goto fail;
+    }
+    if (rank_register(db->handle) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot register the search ranking on %s", path);
         goto fail;
     }
     return db;

@@ -263,7 +263,8 @@ enum db_status db_search_compile(const char *query, char *match, size_t matchlen
 struct search_source {
     const char *type;
     const char *fts;
-    /* bm25 with a weight per indexed column. Scores of different indexes
+    /* bm25 (as wb_bm25, db/rank.h) with a weight per indexed column.
+     * Scores of different indexes
      * are not strictly comparable; the weights put a title or a name (10)
      * above a summary or an alias (3), above body text and quotes (1). */
     const char *rank;
@@ -276,19 +277,19 @@ struct search_source {
 
 /* In type order: hits of equal rank are ordered by type, then id. */
 static const struct search_source sources[] = {
-    {"article", "article_fts", "bm25(article_fts, 10.0, 3.0, 1.0)",
+    {"article", "article_fts", "wb_bm25(article_fts, 'article_fts', :version, :q, 10.0, 3.0, 1.0)",
      "SELECT a.slug, a.title, " SNIPPET("article_fts")
      " FROM article_fts JOIN articles a ON a.id = article_fts.rowid"
      " WHERE article_fts MATCH ?1 AND article_fts.rowid = ?2",
      "/v1/articles/",
      "SELECT 1 FROM article_fts WHERE article_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2"},
-    {"entity", "entity_fts", "bm25(entity_fts, 10.0, 3.0)",
+    {"entity", "entity_fts", "wb_bm25(entity_fts, 'entity_fts', :version, :q, 10.0, 3.0)",
      "SELECT e.slug, e.name, " SNIPPET("entity_fts")
      " FROM entity_fts JOIN entities e ON e.id = entity_fts.rowid"
      " WHERE entity_fts MATCH ?1 AND entity_fts.rowid = ?2",
      "/v1/entities/",
      "SELECT 1 FROM entity_fts WHERE entity_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2"},
-    {"quote", "quote_fts", "bm25(quote_fts, 1.0)",
+    {"quote", "quote_fts", "wb_bm25(quote_fts, 'quote_fts', :version, :q, 1.0)",
      "SELECT q.slug, CASE WHEN length(q.text) > 120 THEN substr(q.text, 1, 119) || '\xe2\x80\xa6'"
      " ELSE q.text END, " SNIPPET("quote_fts")
      " FROM quote_fts JOIN quotes q ON q.id = quote_fts.rowid"
@@ -473,6 +474,8 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
     const struct search_source *after_source = NULL;
     double after_rank = 0;
     size_t count = 0, branches = 0;
+    int64_t version = 0;
+    bool own_snapshot = false;
     enum db_status rc = DB_INVALID;
 
     next->set = false;
@@ -514,6 +517,17 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
     list = json_array();
     if (hits == NULL || list == NULL)
         goto done;
+    /* The term counts wb_bm25 remembers are keyed by the store version, so
+     * the version and the ranking must be read in one snapshot. */
+    if (sqlite3_get_autocommit(db->handle)) {
+        if ((rc = db_snapshot_begin(db)) != DB_OK)
+            goto done;
+        own_snapshot = true;
+        rc = DB_ERR;
+    }
+    if ((rc = db_store_version(db, &version)) != DB_OK)
+        goto done;
+    rc = DB_ERR;
     st = conn_list_stmt(db, sql.text);
     if (st == NULL)
         goto done;
@@ -525,6 +539,7 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
     }
     bind_named_int(st, ":limit", (int64_t)limit + 1);
     bind_named_int(st, ":candidates", SEARCH_CANDIDATES);
+    bind_named_int(st, ":version", version);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW && count <= (size_t)limit) {
         hits[count].source = source_named(conn_col_text(st, 0));
@@ -572,6 +587,8 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
     rc = DB_OK;
 done:
     conn_done(st);
+    if (own_snapshot)
+        db_snapshot_end(db);
     json_decref(list);
     free(hits);
     return rc;

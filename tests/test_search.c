@@ -16,9 +16,11 @@
 #include "db/articles.h"
 #include "db/entities.h"
 #include "db/quotes.h"
+#include "db/rank.h"
 #include "db/relations.h"
 #include "db/schema.h"
 #include "db/search.h"
+#include "db/writes.h"
 #include "server/cursor.h"
 #include "server/sample.h"
 #include "support/http.h"
@@ -807,6 +809,98 @@ Test(search_store, db_search_refuses_bad_queries_types_and_keys)
     cr_assert_null(items);
     cr_assert_eq(db_search(db, "memorandum", "article", NULL, 10, &items, &next, &capped), DB_OK);
     cr_assert_eq(json_array_size(items), 2);
+    json_decref(items);
+}
+
+/* Ranks of every row `match` finds in `fts`, by FTS5's bm25 and by
+ * wb_bm25, on a connection of the test's own: they must be the same
+ * doubles, bit for bit. Returns how many rows were compared. */
+static int compare_ranks(sqlite3 *raw, const char *fts, const char *weights, const char *query,
+                         long long version)
+{
+    char match[SEARCH_MATCH_MAX], sql[512];
+    cr_assert_eq(db_search_compile(query, match, sizeof match, NULL, 0), DB_OK, "%s", query);
+    snprintf(sql, sizeof sql,
+             "SELECT rowid, bm25(%s, %s), wb_bm25(%s, '%s', ?2, ?1, %s) FROM %s"
+             " WHERE %s MATCH ?1", fts, weights, fts, fts, weights, fts, fts);
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK, "%s", sqlite3_errmsg(raw));
+    sqlite3_bind_text(st, 1, match, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, version);
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        double fts5 = sqlite3_column_double(st, 1), ours = sqlite3_column_double(st, 2);
+        cr_assert(memcmp(&fts5, &ours, sizeof fts5) == 0, "%s in %s, row %lld: bm25 %.17g, wb_bm25 %.17g",
+                  query, fts, (long long)sqlite3_column_int64(st, 0), fts5, ours);
+        rows++;
+    }
+    sqlite3_finalize(st);
+    return rows;
+}
+
+Test(search_store, wb_bm25_gives_bm25s_scores_to_the_last_bit)
+{
+    static const char *const queries[] = {
+        "memorandum", "defense cooperation", "\"defense minister\"", "defen*",
+        "memorandum -nato", "russia -\"new start\" minister", "serdyukov gates",
+    };
+    (void)open_with_sample();
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open_v2(path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(rank_register(raw), SQLITE_OK);
+    int compared = 0;
+    /* Twice: counted, then remembered. */
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+            compared += compare_ranks(raw, "article_fts", "10.0, 3.0, 1.0", queries[i], 7);
+            compared += compare_ranks(raw, "entity_fts", "10.0, 3.0", queries[i], 7);
+            compared += compare_ranks(raw, "quote_fts", "1.0", queries[i], 7);
+        }
+    cr_assert_gt(compared, 20, "too few rows matched to compare");
+    sqlite3_close(raw);
+}
+
+Test(search_store, term_counts_are_walked_once_per_store_version)
+{
+    struct db *db = open_with_sample();
+    json_t *items = NULL;
+    struct keyset next;
+    bool capped;
+
+    rank_forget();
+    long long before = rank_count_walks();
+    cr_assert_eq(db_search(db, "defense minister", NULL, NULL, 5, &items, &next, &capped), DB_OK);
+    json_decref(items);
+    long long first = rank_count_walks() - before;
+    /* Two words in three indexes (an index without a match ranks nothing). */
+    cr_assert_gt(first, 0);
+    cr_assert_leq(first, 6);
+
+    /* The same words again, and one of them in another query: remembered. */
+    before = rank_count_walks();
+    cr_assert_eq(db_search(db, "defense minister", NULL, NULL, 5, &items, &next, &capped), DB_OK);
+    json_decref(items);
+    cr_assert_eq(db_search(db, "minister defense", "article", NULL, 5, &items, &next, &capped), DB_OK);
+    json_decref(items);
+    cr_assert_eq(rank_count_walks() - before, 0);
+
+    /* A write moves the store version: the counts are made again. */
+    enum db_status status;
+    struct record_error err = {0};
+    struct db *w = db_write_begin(store, &status);
+    cr_assert_not_null(w);
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "title", "Defense minister visits",
+                            "source", "Test Wire", "published_at", "2012-01-02",
+                            "body", "The defense minister arrived.");
+    int64_t id = 0;
+    cr_assert(db_record_create(w, KIND_ARTICLE, rec, &id, &err), "%s", err.message);
+    cr_assert_eq(db_write_commit(store, w), DB_OK);
+    json_decref(rec);
+    before = rank_count_walks();
+    cr_assert_eq(db_search(db, "defense minister", NULL, NULL, 5, &items, &next, &capped), DB_OK);
+    cr_assert_gt(rank_count_walks() - before, 0);
+    /* And the new article is found, ranked first: its title holds both. */
+    cr_assert_eq(json_integer_value(json_object_get(json_array_get(items, 0), "id")), id);
     json_decref(items);
 }
 

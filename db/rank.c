@@ -1,0 +1,295 @@
+#include "db/rank.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the remembered counts ------------------------------------------------ */
+
+#define COUNT_SLOTS 1024
+#define COUNT_PROBE 8
+#define COUNT_KEY_MAX 200
+
+struct count_slot {
+    char key[COUNT_KEY_MAX]; /* "table\x1fphrase" ("*" after a prefix phrase) */
+    int64_t version;
+    int64_t rows; /* the rows holding the phrase */
+    uint64_t used;
+    bool set;
+};
+
+/* Shared by every connection of the process: a count made by one worker
+ * serves the others. The lock is held for a lookup or a store, never
+ * while a posting list is walked. */
+static struct count_slot slots[COUNT_SLOTS];
+static uint64_t clock_ticks;
+static long long walks;
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t key_hash(const char *key)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static bool count_lookup(const char *key, int64_t version, int64_t *rows)
+{
+    bool found = false;
+    size_t first = (size_t)(key_hash(key) % COUNT_SLOTS);
+    pthread_mutex_lock(&slots_lock);
+    for (size_t i = 0; i < COUNT_PROBE && !found; i++) {
+        struct count_slot *slot = &slots[(first + i) % COUNT_SLOTS];
+        if (slot->set && slot->version == version && strcmp(slot->key, key) == 0) {
+            slot->used = ++clock_ticks;
+            *rows = slot->rows;
+            found = true;
+        }
+    }
+    pthread_mutex_unlock(&slots_lock);
+    return found;
+}
+
+/* Into the slot already holding key, else a free one, else the least
+ * recently used of the probe window. */
+static void count_store(const char *key, int64_t version, int64_t rows)
+{
+    size_t first = (size_t)(key_hash(key) % COUNT_SLOTS);
+    pthread_mutex_lock(&slots_lock);
+    struct count_slot *same = NULL, *free_slot = NULL, *oldest = NULL;
+    for (size_t i = 0; i < COUNT_PROBE && same == NULL; i++) {
+        struct count_slot *slot = &slots[(first + i) % COUNT_SLOTS];
+        if (!slot->set) {
+            if (free_slot == NULL)
+                free_slot = slot;
+        } else if (strcmp(slot->key, key) == 0) {
+            same = slot;
+        } else if (oldest == NULL || slot->used < oldest->used) {
+            oldest = slot;
+        }
+    }
+    struct count_slot *target = same != NULL ? same : free_slot != NULL ? free_slot : oldest;
+    snprintf(target->key, sizeof target->key, "%s", key);
+    target->version = version;
+    target->rows = rows;
+    target->used = ++clock_ticks;
+    target->set = true;
+    pthread_mutex_unlock(&slots_lock);
+}
+
+void rank_forget(void)
+{
+    pthread_mutex_lock(&slots_lock);
+    memset(slots, 0, sizeof slots);
+    pthread_mutex_unlock(&slots_lock);
+}
+
+long long rank_count_walks(void)
+{
+    pthread_mutex_lock(&slots_lock);
+    long long n = walks;
+    pthread_mutex_unlock(&slots_lock);
+    return n;
+}
+
+/* ---- the phrases of a MATCH expression ----------------------------------- */
+
+struct phrase {
+    const char *text; /* inside its quotes, doubled quotes as written */
+    size_t len;
+    bool prefix;
+    bool excluded; /* after NOT: it holds in no ranked row, so adds nothing */
+};
+
+/* The quoted phrases of `("a" AND "b"*) NOT "c"`, in order: FTS5 numbers
+ * its phrases the same way. Returns how many, or -1 past `max`. */
+static int match_phrases(const char *match, struct phrase *out, int max)
+{
+    int n = 0;
+    bool after_group = false;
+    for (const char *p = match; *p != '\0';) {
+        if (*p == ')') {
+            after_group = true;
+            p++;
+            continue;
+        }
+        if (*p != '"') {
+            p++;
+            continue;
+        }
+        const char *text = ++p;
+        while (*p != '\0' && !(p[0] == '"' && p[1] != '"')) /* "" is a quote inside */
+            p += p[0] == '"' ? 2 : 1;
+        if (n == max)
+            return -1;
+        out[n] = (struct phrase){.text = text, .len = (size_t)(p - text), .excluded = after_group};
+        if (*p == '"')
+            p++;
+        if (*p == '*') {
+            out[n].prefix = true;
+            p++;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* ---- the ranking function -------------------------------------------------- */
+
+#define MAX_PHRASES 64
+
+/* What a query computes once, on its first row. */
+struct query_data {
+    int phrases;
+    double avgdl;
+    double idf[MAX_PHRASES];
+    double freq[MAX_PHRASES];
+};
+
+static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *rows)
+{
+    (void)api;
+    (void)fts;
+    (*(int64_t *)rows)++;
+    return SQLITE_OK;
+}
+
+/* The rows holding phrase i: remembered for this version, or counted. */
+static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, const char *table,
+                       int64_t version, const struct phrase *phrase, int i, int64_t *rows)
+{
+    char key[COUNT_KEY_MAX];
+    size_t table_len = strlen(table);
+    bool keyed = table_len + 1 + phrase->len + 2 <= sizeof key;
+    if (keyed) {
+        memcpy(key, table, table_len);
+        key[table_len] = '\x1f';
+        memcpy(key + table_len + 1, phrase->text, phrase->len);
+        strcpy(key + table_len + 1 + phrase->len, phrase->prefix ? "*" : "");
+        if (count_lookup(key, version, rows))
+            return SQLITE_OK;
+    }
+    *rows = 0;
+    int rc = api->xQueryPhrase(fts, i, rows, count_row);
+    pthread_mutex_lock(&slots_lock);
+    walks++;
+    pthread_mutex_unlock(&slots_lock);
+    if (rc == SQLITE_OK && keyed)
+        count_store(key, version, *rows);
+    return rc;
+}
+
+static int query_data_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_value **args,
+                         struct query_data **out)
+{
+    struct query_data *data = api->xGetAuxdata(fts, 0);
+    if (data != NULL) {
+        *out = data;
+        return SQLITE_OK;
+    }
+    const char *table = (const char *)sqlite3_value_text(args[0]);
+    int64_t version = sqlite3_value_int64(args[1]);
+    const char *match = (const char *)sqlite3_value_text(args[2]);
+    struct phrase phrases[MAX_PHRASES];
+    int phrase_count = api->xPhraseCount(fts);
+    int parsed = match != NULL ? match_phrases(match, phrases, MAX_PHRASES) : -1;
+    /* The expression is ours, so this holds; if it ever did not, the
+     * counts could go to the wrong phrases: refuse rather than misrank. */
+    if (table == NULL || parsed != phrase_count || phrase_count > MAX_PHRASES)
+        return SQLITE_MISMATCH;
+
+    data = sqlite3_malloc(sizeof *data);
+    if (data == NULL)
+        return SQLITE_NOMEM;
+    memset(data, 0, sizeof *data);
+    data->phrases = phrase_count;
+    sqlite3_int64 rows = 0, tokens = 0;
+    int rc = api->xRowCount(fts, &rows);
+    if (rc == SQLITE_OK)
+        rc = api->xColumnTotalSize(fts, -1, &tokens);
+    if (rc == SQLITE_OK)
+        data->avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
+    for (int i = 0; rc == SQLITE_OK && i < phrase_count; i++) {
+        if (phrases[i].excluded)
+            continue; /* never in a ranked row: its term is 0 whatever its IDF */
+        int64_t hits = 0;
+        rc = phrase_rows(api, fts, table, version, &phrases[i], i, &hits);
+        /* bm25's IDF, floored just above zero as FTS5 floors it, so a word
+         * in more than half of the rows still counts a little. */
+        double idf = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5));
+        data->idf[i] = idf <= 0.0 ? 1e-6 : idf;
+    }
+    if (rc == SQLITE_OK)
+        rc = api->xSetAuxdata(fts, data, sqlite3_free);
+    else
+        sqlite3_free(data);
+    if (rc == SQLITE_OK)
+        *out = data;
+    return rc;
+}
+
+static void wb_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                    int argc, sqlite3_value **args)
+{
+    const double k1 = 1.2, b = 0.75;
+    enum { FIXED_ARGS = 3 };
+    struct query_data *data = NULL;
+    int instances = 0, row_tokens = 0;
+
+    if (argc < FIXED_ARGS) {
+        sqlite3_result_error(ctx, "wb_bm25: needs the table's name, a version and the match", -1);
+        return;
+    }
+    int rc = query_data_of(api, fts, args, &data);
+    if (rc == SQLITE_OK) {
+        memset(data->freq, 0, sizeof data->freq);
+        rc = api->xInstCount(fts, &instances);
+    }
+    for (int i = 0; rc == SQLITE_OK && i < instances; i++) {
+        int phrase, column, offset;
+        rc = api->xInst(fts, i, &phrase, &column, &offset);
+        if (rc == SQLITE_OK && phrase >= 0 && phrase < data->phrases)
+            data->freq[phrase] += argc > FIXED_ARGS + column
+                                      ? sqlite3_value_double(args[FIXED_ARGS + column])
+                                      : 1.0;
+    }
+    if (rc == SQLITE_OK)
+        rc = api->xColumnSize(fts, -1, &row_tokens);
+    if (rc != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, rc);
+        return;
+    }
+    double score = 0.0, length_norm = k1 * (1 - b + b * (double)row_tokens / data->avgdl);
+    for (int i = 0; i < data->phrases; i++)
+        /* Grouped as FTS5 groups it, so the scores agree to the last bit. */
+        score += data->idf[i] * ((data->freq[i] * (k1 + 1.0)) / (data->freq[i] + length_norm));
+    sqlite3_result_double(ctx, -score);
+}
+
+/* FTS5 hands out its extension API through a pointer-passing SELECT. */
+static fts5_api *fts5_api_of(sqlite3 *handle)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(handle, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+        sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    return api;
+}
+
+int rank_register(sqlite3 *handle)
+{
+    fts5_api *api = fts5_api_of(handle);
+    if (api == NULL || api->iVersion < 2)
+        return SQLITE_ERROR;
+    return api->xCreateFunction(api, "wb_bm25", NULL, wb_bm25, NULL);
+}

@@ -1,0 +1,31 @@
+#pragma once
+/* wb_bm25: FTS5's bm25 ranking with the document frequency of each search
+ * term remembered across queries.
+ *
+ * FTS5's own bm25() counts, on every query, the rows that hold each of its
+ * phrases (for the IDF) by walking the phrase's whole posting list: for a
+ * word in half of a million articles that walk is most of a search's cost,
+ * even when only the newest thousand matches are ranked. These counts only
+ * move when the store is written, so they are kept per store version and
+ * counted again only when the version moves. The scores are bm25()'s, to the
+ * last bit: same formula, same counts.
+ *
+ * SQL: wb_bm25(fts_table, 'fts_table', version, match, weight0, weight1, ...)
+ *   'fts_table'  the table's name: with each phrase's text, the key of its count
+ *   version      the store version the query reads (a snapshot's, so the
+ *                counts it finds were made on the same rows)
+ *   match        the MATCH expression (as db_search_compile writes it), whose
+ *                quoted phrases are FTS5's phrases in the same order
+ *   weightN      the weight of column N, as for bm25() */
+
+#include <sqlite3.h>
+
+/* Registers wb_bm25 on a connection. SQLITE_OK or an SQLite error code. */
+int rank_register(sqlite3 *handle);
+
+/* Forgets every remembered count (for tests). */
+void rank_forget(void);
+
+/* How many counts have been made by walking a posting list since start
+ * (for tests: a repeated query must not walk again). */
+long long rank_count_walks(void);
