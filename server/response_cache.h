@@ -25,7 +25,9 @@ bool response_cache_get(struct response_cache *cache, const char *key, int64_t v
                         struct reply *rep);
 
 /* Keeps a copy of `rep` for `key` at `version` if it is a 200 with a body
- * (not a stream) of at most max_body bytes and the budget has room;
+ * (not a stream) of at most max_body bytes, the key was offered before (the
+ * first offer of a key only marks it: most reads are never repeated, and
+ * copying them would cost more than it saves) and the budget has room;
  * replaces what one of the key's slots held. */
 void response_cache_put(struct response_cache *cache, const char *key, int64_t version,
                         const struct reply *rep);

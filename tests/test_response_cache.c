@@ -23,10 +23,13 @@ Test(response_cache, keeps_an_answer_for_its_key_and_version_only)
 {
     struct response_cache *cache = response_cache_new(64, 1024, 1 << 20);
     struct reply rep = answer("{\"a\":1}", "\"s7-1\"");
+    struct reply got = {0};
+    /* The first offer only marks the key; the second is kept. */
+    response_cache_put(cache, "i/v1/stats", 7, &rep);
+    cr_assert_not(response_cache_get(cache, "i/v1/stats", 7, &got), "kept on its first offer");
     response_cache_put(cache, "i/v1/stats", 7, &rep);
     reply_free(&rep);
 
-    struct reply got = {0};
     cr_assert(response_cache_get(cache, "i/v1/stats", 7, &got));
     cr_assert_eq(got.status, 200);
     cr_assert_eq(got.body_len, 7);
@@ -39,6 +42,14 @@ Test(response_cache, keeps_an_answer_for_its_key_and_version_only)
     cr_assert_not(response_cache_get(cache, "i/v1/stats", 8, &got), "another version");
     cr_assert_not(response_cache_get(cache, "g/v1/stats", 7, &got), "another encoding");
     cr_assert_null(got.body);
+
+    /* After a write, a key offered before is kept at its first new offer. */
+    rep = answer("{\"a\":2}", "\"s8-1\"");
+    response_cache_put(cache, "i/v1/stats", 8, &rep);
+    reply_free(&rep);
+    cr_assert(response_cache_get(cache, "i/v1/stats", 8, &got));
+    cr_assert(memcmp(got.body, "{\"a\":2}", 7) == 0);
+    reply_free(&got);
     response_cache_free(cache);
 }
 
@@ -49,11 +60,13 @@ Test(response_cache, keeps_only_whole_200s_within_its_limits)
 
     struct reply big = answer("{\"too\":\"long for the limit\"}", "\"s1-1\"");
     response_cache_put(cache, "big", 1, &big);
+    response_cache_put(cache, "big", 1, &big);
     cr_assert_not(response_cache_get(cache, "big", 1, &got), "over max_body");
     reply_free(&big);
 
     struct reply missing = answer("{}", "\"s1-2\"");
     missing.status = 404;
+    response_cache_put(cache, "missing", 1, &missing);
     response_cache_put(cache, "missing", 1, &missing);
     cr_assert_not(response_cache_get(cache, "missing", 1, &got), "not a 200");
     reply_free(&missing);
@@ -65,6 +78,7 @@ Test(response_cache, keeps_only_whole_200s_within_its_limits)
         snprintf(key, sizeof key, "k%d", i);
         struct reply r = answer("{\"n\":1234567890}", "\"s1-3\"");
         cr_assert_eq(r.body_len, 16);
+        response_cache_put(cache, key, 1, &r);
         response_cache_put(cache, key, 1, &r);
         reply_free(&r);
     }
