@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db/conn.h"
+#include "db/json_text.h"
 #include "db/listing.h"
 #include "db/search.h"
 #include "db/summaries.h"
@@ -169,60 +170,256 @@ done:
     return rc;
 }
 
-/* The same document as db_article_get, written by SQLite's JSON functions
- * in one statement: no tree of json_t values is built and serialized for
- * the read the service answers most. The members and their order are
- * db_article_get's; tests hold the two to the same answer. */
-static const char article_document_sql[] =
-    "SELECT json_object("
-    " 'id', a.id, 'slug', a.slug, 'title', a.title, 'source', a.source, 'url', a.url,"
-    " 'published_at', a.published_at, 'summary', a.summary, 'body', a.body,"
-    " 'created_at', a.created_at, 'updated_at', a.updated_at,"
-    " 'entities', (SELECT json_group_array(json_object('id', id, 'slug', slug, 'name', name,"
-    "                'type', type, 'mention_count', count, 'mentions', json(spans))) FROM ("
-    "   SELECT e.id, e.slug, e.name, e.type, m.count, " ARTICLE_SPANS_SQL " AS spans"
-    "   FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.article_id = a.id"
-    "   ORDER BY m.count DESC, e.name_key, e.id)),"
-    " 'quotes', (SELECT json_group_array(json_object('id', id, 'slug', slug, 'text', text,"
-    "              'speaker', json_object('id', speaker_id, 'slug', speaker_slug,"
-    "              'name', speaker_name), 'start', span_start, 'end', span_end)) FROM ("
-    "   SELECT q.id, q.slug, q.text, e.id AS speaker_id, e.slug AS speaker_slug,"
-    "   e.name AS speaker_name, q.span_start, q.span_end FROM quotes q"
-    "   JOIN entities e ON e.id = q.speaker_id WHERE q.article_id = a.id ORDER BY q.id)),"
-    " 'agreements', (SELECT json_group_array(json_object('id', id, 'slug', slug,"
-    "                  'title', title, 'kind', kind, 'status', status,"
-    "                  'signed_on', signed_on, 'start', span_start, 'end', span_end)) FROM ("
-    "   SELECT g.id, g.slug, g.title, g.kind, g.status, g.signed_on, x.span_start, x.span_end"
-    "   FROM agreement_articles x"
-    "   JOIN agreements g ON g.id = x.agreement_id WHERE x.article_id = a.id"
-    "   ORDER BY g.signed_key DESC, g.id DESC))),"
-    " a.updated_at"
-    " FROM articles a WHERE a.id = ?";
+/* ---- the article document -------------------------------------------------
+ * The same document as db_article_get, written as text from plain column
+ * reads: no tree of json_t values is built and serialized, and none of
+ * SQLite's JSON functions (a string made, copied and for nested arrays
+ * parsed again per object) runs, for the read the service answers most. The
+ * members and their order are db_article_get's; a test holds the two to the
+ * same answer. */
+
+static const char doc_article_sql[] =
+    "SELECT id, slug, title, source, url, published_at, summary, body, created_at, updated_at"
+    " FROM articles WHERE id = ?";
+
+static const char doc_entities_sql[] =
+    "SELECT e.id, e.slug, e.name, e.type, m.count FROM mentions m"
+    " JOIN entities e ON e.id = m.entity_id WHERE m.article_id = ?"
+    " ORDER BY m.count DESC, e.name_key, e.id";
+
+/* In the primary key's order: by entity, then field, then start. */
+static const char doc_spans_sql[] =
+    "SELECT entity_id, field = 'title', span_start, span_end FROM mention_spans"
+    " WHERE article_id = ?";
+
+static const char doc_quotes_sql[] =
+    "SELECT q.id, q.slug, q.text, e.id, e.slug, e.name, q.span_start, q.span_end FROM quotes q"
+    " JOIN entities e ON e.id = q.speaker_id WHERE q.article_id = ? ORDER BY q.id";
+
+static const char doc_agreements_sql[] =
+    "SELECT g.id, g.slug, g.title, g.kind, g.status, g.signed_on, x.span_start, x.span_end"
+    " FROM agreement_articles x JOIN agreements g ON g.id = x.agreement_id"
+    " WHERE x.article_id = ? ORDER BY g.signed_key DESC, g.id DESC";
+
+struct doc_span {
+    int64_t entity_id, start, end;
+    bool in_title;
+};
+
+struct doc_spans {
+    struct doc_span *items;
+    size_t count, cap;
+};
+
+/* Every span of the article, grouped by entity. */
+static enum db_status read_spans(struct db *db, int64_t id, struct doc_spans *spans)
+{
+    sqlite3_stmt *st = conn_stmt(db, doc_spans_sql);
+    if (st == NULL)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    int step;
+    enum db_status rc = DB_OK;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (spans->count == spans->cap) {
+            size_t cap = spans->cap ? spans->cap * 2 : 32;
+            struct doc_span *grown = realloc(spans->items, cap * sizeof *grown);
+            if (grown == NULL) {
+                rc = DB_ERR;
+                break;
+            }
+            spans->items = grown;
+            spans->cap = cap;
+        }
+        spans->items[spans->count++] = (struct doc_span){
+            .entity_id = sqlite3_column_int64(st, 0), .in_title = sqlite3_column_int(st, 1) != 0,
+            .start = sqlite3_column_int64(st, 2), .end = sqlite3_column_int64(st, 3)};
+    }
+    if (rc == DB_OK && step != SQLITE_DONE)
+        rc = conn_status(db, step);
+    conn_done(st);
+    return rc;
+}
+
+/* An entity's spans: title ones first, then body ones, each by start (the
+ * order db_article_get lists them in). */
+static void write_spans(struct json_text *t, const struct doc_spans *spans, int64_t entity_id)
+{
+    bool first = true;
+    JSON_TEXT_LIT(t, "[");
+    for (int pass = 0; pass < 2; pass++) {
+        bool title = pass == 0;
+        for (size_t i = 0; i < spans->count; i++) {
+            const struct doc_span *s = &spans->items[i];
+            if (s->entity_id != entity_id || s->in_title != title)
+                continue;
+            if (!first)
+                JSON_TEXT_LIT(t, ",");
+            first = false;
+            if (title)
+                JSON_TEXT_LIT(t, "{\"field\":\"title\",\"start\":");
+            else
+                JSON_TEXT_LIT(t, "{\"field\":\"body\",\"start\":");
+            json_text_int(t, s->start);
+            JSON_TEXT_LIT(t, ",\"end\":");
+            json_text_int(t, s->end);
+            JSON_TEXT_LIT(t, "}");
+        }
+    }
+    JSON_TEXT_LIT(t, "]");
+}
+
+static enum db_status write_entities(struct db *db, int64_t id, struct json_text *t)
+{
+    struct doc_spans spans = {0};
+    sqlite3_stmt *st = NULL;
+    enum db_status rc = read_spans(db, id, &spans);
+    if (rc != DB_OK)
+        goto done;
+    rc = DB_ERR;
+    if ((st = conn_stmt(db, doc_entities_sql)) == NULL)
+        goto done;
+    sqlite3_bind_int64(st, 1, id);
+    JSON_TEXT_LIT(t, ",\"entities\":[");
+    int step, n = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ > 0)
+            JSON_TEXT_LIT(t, ",");
+        JSON_TEXT_LIT(t, "{\"id\":");
+        json_text_col_int(t, st, 0);
+        JSON_TEXT_LIT(t, ",\"slug\":");
+        json_text_col_string(t, st, 1);
+        JSON_TEXT_LIT(t, ",\"name\":");
+        json_text_col_string(t, st, 2);
+        JSON_TEXT_LIT(t, ",\"type\":");
+        json_text_col_string(t, st, 3);
+        JSON_TEXT_LIT(t, ",\"mention_count\":");
+        json_text_col_int(t, st, 4);
+        JSON_TEXT_LIT(t, ",\"mentions\":");
+        write_spans(t, &spans, sqlite3_column_int64(st, 0));
+        JSON_TEXT_LIT(t, "}");
+    }
+    JSON_TEXT_LIT(t, "]");
+    rc = step == SQLITE_DONE ? DB_OK : conn_status(db, step);
+done:
+    conn_done(st);
+    free(spans.items);
+    return rc;
+}
+
+static enum db_status write_quotes(struct db *db, int64_t id, struct json_text *t)
+{
+    sqlite3_stmt *st = conn_stmt(db, doc_quotes_sql);
+    if (st == NULL)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    JSON_TEXT_LIT(t, ",\"quotes\":[");
+    int step, n = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ > 0)
+            JSON_TEXT_LIT(t, ",");
+        JSON_TEXT_LIT(t, "{\"id\":");
+        json_text_col_int(t, st, 0);
+        JSON_TEXT_LIT(t, ",\"slug\":");
+        json_text_col_string(t, st, 1);
+        JSON_TEXT_LIT(t, ",\"text\":");
+        json_text_col_string(t, st, 2);
+        JSON_TEXT_LIT(t, ",\"speaker\":{\"id\":");
+        json_text_col_int(t, st, 3);
+        JSON_TEXT_LIT(t, ",\"slug\":");
+        json_text_col_string(t, st, 4);
+        JSON_TEXT_LIT(t, ",\"name\":");
+        json_text_col_string(t, st, 5);
+        JSON_TEXT_LIT(t, "},\"start\":");
+        json_text_col_int(t, st, 6);
+        JSON_TEXT_LIT(t, ",\"end\":");
+        json_text_col_int(t, st, 7);
+        JSON_TEXT_LIT(t, "}");
+    }
+    JSON_TEXT_LIT(t, "]");
+    enum db_status rc = step == SQLITE_DONE ? DB_OK : conn_status(db, step);
+    conn_done(st);
+    return rc;
+}
+
+static enum db_status write_agreements(struct db *db, int64_t id, struct json_text *t)
+{
+    static const char *const names[] = {",\"slug\":", ",\"title\":", ",\"kind\":",
+                                        ",\"status\":", ",\"signed_on\":"};
+    sqlite3_stmt *st = conn_stmt(db, doc_agreements_sql);
+    if (st == NULL)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    JSON_TEXT_LIT(t, ",\"agreements\":[");
+    int step, n = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ > 0)
+            JSON_TEXT_LIT(t, ",");
+        JSON_TEXT_LIT(t, "{\"id\":");
+        json_text_col_int(t, st, 0);
+        for (int i = 0; i < 5; i++) {
+            json_text_raw(t, names[i], strlen(names[i]));
+            json_text_col_string(t, st, 1 + i);
+        }
+        JSON_TEXT_LIT(t, ",\"start\":");
+        json_text_col_int(t, st, 6);
+        JSON_TEXT_LIT(t, ",\"end\":");
+        json_text_col_int(t, st, 7);
+        JSON_TEXT_LIT(t, "}");
+    }
+    JSON_TEXT_LIT(t, "]}");
+    enum db_status rc = step == SQLITE_DONE ? DB_OK : conn_status(db, step);
+    conn_done(st);
+    return rc;
+}
+
+/* The article's own members, up to updated_at. */
+static enum db_status write_article(struct db *db, int64_t id, struct json_text *t,
+                                    char *updated_at, size_t updated_len)
+{
+    static const char *const names[] = {",\"slug\":", ",\"title\":", ",\"source\":",
+                                        ",\"url\":", ",\"published_at\":", ",\"summary\":",
+                                        ",\"body\":", ",\"created_at\":", ",\"updated_at\":"};
+    sqlite3_stmt *st = conn_stmt(db, doc_article_sql);
+    if (st == NULL)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    enum db_status rc = step == SQLITE_ROW    ? DB_OK
+                        : step == SQLITE_DONE ? DB_NOT_FOUND
+                                              : conn_status(db, step);
+    if (rc == DB_OK) {
+        JSON_TEXT_LIT(t, "{\"id\":");
+        json_text_col_int(t, st, 0);
+        for (int i = 0; i < 9; i++) {
+            json_text_raw(t, names[i], strlen(names[i]));
+            json_text_col_string(t, st, 1 + i);
+        }
+        const char *updated = (const char *)sqlite3_column_text(st, 9);
+        snprintf(updated_at, updated_len, "%s", updated != NULL ? updated : "");
+    }
+    conn_done(st);
+    return rc;
+}
 
 enum db_status db_article_document(struct db *db, int64_t id, char **json, size_t *len,
                                    char *updated_at, size_t updated_len)
 {
-    sqlite3_stmt *st = conn_stmt(db, article_document_sql);
-    enum db_status rc = DB_ERR;
+    struct json_text t = {0};
+    enum db_status rc;
 
-    if (st == NULL)
+    if ((rc = write_article(db, id, &t, updated_at, updated_len)) != DB_OK ||
+        (rc = write_entities(db, id, &t)) != DB_OK || (rc = write_quotes(db, id, &t)) != DB_OK ||
+        (rc = write_agreements(db, id, &t)) != DB_OK)
         goto done;
-    sqlite3_bind_int64(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step != SQLITE_ROW) {
-        rc = step == SQLITE_DONE ? DB_NOT_FOUND : conn_status(db, step);
+    if (t.failed) {
+        rc = DB_ERR;
         goto done;
     }
-    const char *text = (const char *)sqlite3_column_text(st, 0);
-    int n = sqlite3_column_bytes(st, 0);
-    if (text == NULL || (*json = malloc((size_t)n + 1)) == NULL)
-        goto done;
-    memcpy(*json, text, (size_t)n + 1);
-    *len = (size_t)n;
-    const char *updated = (const char *)sqlite3_column_text(st, 1);
-    snprintf(updated_at, updated_len, "%s", updated != NULL ? updated : "");
-    rc = DB_OK;
+    *json = t.text;
+    *len = t.len;
+    t.text = NULL;
 done:
-    conn_done(st);
+    free(t.text);
     return rc;
 }

@@ -22,7 +22,7 @@ enum db_status db_article_list(struct db *db, const struct article_filter *filte
 /* The full article with its entities, quotes and agreements (caller owns). */
 enum db_status db_article_get(struct db *db, int64_t id, json_t **out);
 
-/* db_article_get's document as compact JSON text, written by SQLite: *json
+/* db_article_get's document as compact JSON text, written from the rows: *json
  * is malloc'd (caller frees), *len its length; updated_at gets the record's
  * updated_at. DB_NOT_FOUND if no article has the id. */
 enum db_status db_article_document(struct db *db, int64_t id, char **json, size_t *len,
