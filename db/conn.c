@@ -147,9 +147,19 @@ sqlite3_stmt *conn_stmt(struct db *db, const char *sql)
 {
     uint64_t h = sql_hash(sql);
     struct stmt_slot *free_slot = NULL, *oldest = NULL;
+    uint16_t *hint = &db->hint[h % CONN_STMT_INDEX];
 
-    /* A linear pass over the hashes is a few hundred integer compares,
-     * far below the cost of the query it finds. */
+    if (*hint != 0) {
+        struct stmt_slot *slot = &db->slots[*hint - 1];
+        if (slot->stmt != NULL && slot->hash == h && strcmp(slot->sql, sql) == 0) {
+            slot->last_used = ++db->uses;
+            sqlite3_clear_bindings(slot->stmt);
+            return slot->stmt;
+        }
+    }
+
+    /* Past the hint, a linear pass over the hashes: a few hundred integer
+     * compares, far below the cost of the query it finds. */
     for (size_t i = 0; i < CONN_STMT_SLOTS; i++) {
         struct stmt_slot *slot = &db->slots[i];
         if (slot->stmt == NULL) {
@@ -159,6 +169,7 @@ sqlite3_stmt *conn_stmt(struct db *db, const char *sql)
         }
         if (slot->hash == h && strcmp(slot->sql, sql) == 0) {
             slot->last_used = ++db->uses;
+            *hint = (uint16_t)(i + 1);
             sqlite3_clear_bindings(slot->stmt);
             return slot->stmt;
         }
@@ -190,6 +201,7 @@ sqlite3_stmt *conn_stmt(struct db *db, const char *sql)
     free_slot->hash = h;
     free_slot->stmt = st;
     free_slot->last_used = ++db->uses;
+    *hint = (uint16_t)(free_slot - db->slots + 1);
     return st;
 }
 

@@ -23,9 +23,14 @@ struct stmt_slot {
     sqlite3_stmt *stmt;
 };
 
+#define CONN_STMT_INDEX 1024
+
 struct db {
     sqlite3 *handle;
     struct stmt_slot slots[CONN_STMT_SLOTS];
+    /* A hint per hash bucket: the slot (plus one) that last held a text of
+     * that bucket, so the usual lookup is one compare, not a pass. */
+    uint16_t hint[CONN_STMT_INDEX];
     uint64_t uses;
     char *last_list_sql; /* kept for db_explain_last */
 };

@@ -1,6 +1,5 @@
 #include "db/json_text.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +32,21 @@ void json_text_raw(struct json_text *t, const char *s, size_t n)
     t->text[t->len] = '\0';
 }
 
+/* Whether any of the 8 bytes at p is below 0x20, a quote or a backslash,
+ * with the usual bit tricks: a byte of x - 0x01.. borrows into its high bit
+ * where x's byte was below the subtrahend. Bytes of 0x80 and above (UTF-8)
+ * never count, being masked by ~x. */
+static bool word_needs_escape(const char *p)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t x;
+    memcpy(&x, p, sizeof x);
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    uint64_t control = (x - ones * 0x20) & ~x;
+    uint64_t is_quote = (quote - ones) & ~quote, is_backslash = (backslash - ones) & ~backslash;
+    return ((control | is_quote | is_backslash) & highs) != 0;
+}
+
 void json_text_string(struct json_text *t, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -43,6 +57,12 @@ void json_text_string(struct json_text *t, const char *s, size_t n)
         return;
     JSON_TEXT_LIT(t, "\"");
     for (size_t i = 0; i < n; i++) {
+        /* Eight bytes at a time past text that needs no escape: a body is
+         * kilobytes of it. */
+        while (i + 8 <= n && !word_needs_escape(s + i))
+            i += 8;
+        if (i >= n)
+            break;
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
@@ -73,8 +93,16 @@ void json_text_string(struct json_text *t, const char *s, size_t n)
 void json_text_int(struct json_text *t, int64_t value)
 {
     char digits[24];
-    int n = snprintf(digits, sizeof digits, "%" PRId64, value);
-    json_text_raw(t, digits, (size_t)n);
+    char *end = digits + sizeof digits, *p = end;
+    /* In unsigned arithmetic, so the most negative value has its digits. */
+    uint64_t magnitude = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+    do {
+        *--p = (char)('0' + magnitude % 10);
+        magnitude /= 10;
+    } while (magnitude > 0);
+    if (value < 0)
+        *--p = '-';
+    json_text_raw(t, p, (size_t)(end - p));
 }
 
 void json_text_col_string(struct json_text *t, sqlite3_stmt *st, int col)

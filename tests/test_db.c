@@ -13,6 +13,7 @@
 #include "db/dataset.h"
 #include "db/db.h"
 #include "db/entities.h"
+#include "db/json_text.h"
 #include "db/quotes.h"
 #include "db/schema.h"
 #include "db/text.h"
@@ -1499,7 +1500,50 @@ Test(db, one_reader_serves_every_list_query_a_handler_can_make)
     cr_expect_eq(logged, 0, "db/ logged %d errors", logged);
 }
 
-/* GET /v1/articles/{id} answers with the document SQLite writes; every other
+/* The writer behind the article document: every string reads back as
+ * itself, wherever in an 8-byte word its escapes fall, and every integer
+ * as its value. */
+Test(db, json_text_writes_strings_and_integers_that_read_back_the_same)
+{
+    char input[64];
+    for (int special = 0; special < 256; special++) {
+        /* Each byte that may need an escape, at every offset of a word,
+         * in plain ASCII and beside UTF-8 (é). */
+        unsigned char c = (unsigned char)special;
+        if (c == 0 || c >= 0x80)
+            continue;
+        for (size_t at = 0; at < 19; at++) {
+            size_t n = 0;
+            for (size_t i = 0; i < at; i++)
+                input[n++] = (char)('a' + i % 26);
+            input[n++] = (char)c;
+            memcpy(input + n, "tail \xc3\xa9 end", 11);
+            n += 11;
+            struct json_text t = {0};
+            json_text_string(&t, input, n);
+            cr_assert_not(t.failed);
+            cr_assert_eq(strlen(t.text), t.len);
+            json_error_t err;
+            json_t *back = json_loadb(t.text, t.len, JSON_DECODE_ANY, &err);
+            cr_assert_not_null(back, "byte %#x at %zu: %s (%s)", c, at, err.text, t.text);
+            cr_assert_eq(json_string_length(back), n, "byte %#x at %zu", c, at);
+            cr_assert(memcmp(json_string_value(back), input, n) == 0, "byte %#x at %zu", c, at);
+            json_decref(back);
+            free(t.text);
+        }
+    }
+    static const int64_t numbers[] = {0, 7, -7, 10, 1234567890123LL, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        struct json_text t = {0};
+        json_text_int(&t, numbers[i]);
+        char expected[32];
+        snprintf(expected, sizeof expected, "%lld", (long long)numbers[i]);
+        cr_assert_str_eq(t.text, expected);
+        free(t.text);
+    }
+}
+
+/* GET /v1/articles/{id} answers with the document db_article_document writes; every other
  * read of an article (and the tests of its members) uses db_article_get.
  * The two must be the same JSON for every article, with control characters,
  * quotes, backslashes and non-ASCII text in it, and with empty lists. */
