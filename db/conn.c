@@ -2,12 +2,22 @@
 
 #include "db/rank.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <stdarg.h>
+
+/* The WAL-index header (https://www.sqlite.org/walformat.html): 48 bytes
+ * at the start of the -shm file, followed by a second copy that a writer
+ * updates first; a reader trusts them only when both agree. */
+#define WAL_INDEX_HEADER 48
+#define WAL_INDEX_MAP 4096
 
 static void log_to_stderr(const char *message)
 {
@@ -137,6 +147,8 @@ void conn_close(struct db *db)
         free(db->slots[i].sql);
     }
     free(db->last_list_sql);
+    if (db->shm != NULL)
+        munmap((void *)db->shm, WAL_INDEX_MAP);
     /* sqlite3_close (not _v2) fails loudly if a statement leaked. */
     if (db->handle != NULL && sqlite3_close(db->handle) != SQLITE_OK)
         conn_log("closing connection: %s", sqlite3_errmsg(db->handle));
@@ -307,6 +319,63 @@ enum db_status db_store_version(struct db *db, int64_t *version)
     if (rc == DB_OK)
         *version = sqlite3_column_int64(st, 0);
     conn_done(st);
+    return rc;
+}
+
+static void map_shm(struct db *db)
+{
+    db->shm_tried = true;
+    const char *path = sqlite3_db_filename(db->handle, "main");
+    char shm_path[4096];
+    if (path == NULL || path[0] == '\0' ||
+        snprintf(shm_path, sizeof shm_path, "%s-shm", path) >= (int)sizeof shm_path)
+        return;
+    int fd = open(shm_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct stat st;
+    /* Mapped only once the file holds the whole page: reading past its end
+     * would fault. It never shrinks while connections are open. */
+    if (fstat(fd, &st) == 0 && st.st_size >= WAL_INDEX_MAP) {
+        void *map = mmap(NULL, WAL_INDEX_MAP, PROT_READ, MAP_SHARED, fd, 0);
+        if (map != MAP_FAILED)
+            db->shm = map;
+    }
+    close(fd);
+}
+
+/* A consistent copy of the header, or false. */
+static bool wal_index_header(struct db *db, unsigned char out[WAL_INDEX_HEADER])
+{
+    unsigned char second[WAL_INDEX_HEADER];
+    if (!db->shm_tried)
+        map_shm(db);
+    if (db->shm == NULL)
+        return false;
+    memcpy(out, db->shm, WAL_INDEX_HEADER);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    memcpy(second, db->shm + WAL_INDEX_HEADER, WAL_INDEX_HEADER);
+    /* Byte 12 is isInit: 0 while the index is being rebuilt. */
+    return memcmp(out, second, WAL_INDEX_HEADER) == 0 && out[12] != 0;
+}
+
+enum db_status db_store_version_now(struct db *db, int64_t *version)
+{
+    unsigned char before[WAL_INDEX_HEADER], after[WAL_INDEX_HEADER];
+    bool known = sqlite3_get_autocommit(db->handle) && wal_index_header(db, before);
+    if (known && db->seen_valid && memcmp(before, db->seen_header, WAL_INDEX_HEADER) == 0) {
+        *version = db->seen_version;
+        return DB_OK;
+    }
+    enum db_status rc = db_store_version(db, version);
+    /* Kept only if no commit came between the two looks at the header:
+     * then the version read is the one that header describes. */
+    if (rc == DB_OK && known && wal_index_header(db, after) &&
+        memcmp(before, after, WAL_INDEX_HEADER) == 0) {
+        memcpy(db->seen_header, after, WAL_INDEX_HEADER);
+        db->seen_version = *version;
+        db->seen_valid = true;
+    }
     return rc;
 }
 

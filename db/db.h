@@ -83,6 +83,13 @@ void db_snapshot_end(struct db *db);
  * state that snapshot sees. */
 enum db_status db_store_version(struct db *db, int64_t *version);
 
+/* The current store version, outside any snapshot, without a transaction
+ * when nothing was committed since this connection last read it: the
+ * WAL-index header in the -shm file (SQLite's documented format) changes
+ * with every commit and WAL restart, so an unchanged header means the
+ * version read under it still holds. Falls back to db_store_version. */
+enum db_status db_store_version_now(struct db *db, int64_t *version);
+
 /* True when the database answers a trivial query (readiness). */
 bool db_ping(struct db *db);
 

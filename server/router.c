@@ -4,7 +4,9 @@
 #include <string.h>
 
 /* Compares a pattern with a path segment by segment; on success points id at
- * the path's {id} segment. */
+ * the path's {id} segment. Byte by byte with an early exit: most of the
+ * table differs from a path within its first segment, and every request
+ * runs this against every route. */
 static bool pattern_matches(const char *pattern, const char *path, const char **id,
                             size_t *id_len)
 {
@@ -15,17 +17,25 @@ static bool pattern_matches(const char *pattern, const char *path, const char **
             return false;
         pattern++;
         path++;
-        size_t plen = strcspn(pattern, "/"), slen = strcspn(path, "/");
-        if (plen == 4 && strncmp(pattern, "{id}", 4) == 0) {
-            if (slen == 0)
+        if (strncmp(pattern, "{id}", 4) == 0 && (pattern[4] == '/' || pattern[4] == '\0')) {
+            const char *end = path;
+            while (*end != '\0' && *end != '/')
+                end++;
+            if (end == path)
                 return false;
             *id = path;
-            *id_len = slen;
-        } else if (plen != slen || strncmp(pattern, path, plen) != 0) {
-            return false;
+            *id_len = (size_t)(end - path);
+            pattern += 4;
+            path = end;
+            continue;
         }
-        pattern += plen;
-        path += slen;
+        while (*pattern != '\0' && *pattern != '/' && *pattern == *path) {
+            pattern++;
+            path++;
+        }
+        /* Both segments must end here. */
+        if ((*pattern != '\0' && *pattern != '/') || (*path != '\0' && *path != '/'))
+            return false;
     }
     return *pattern == '\0' && *path == '\0';
 }
@@ -44,28 +54,37 @@ static void add_allowed(char *allow, size_t len, const char *method)
 enum route_result router_match(const struct route *routes, size_t count, const char *method,
                                const char *path, struct route_match *match)
 {
-    bool path_known = false;
     const char *wanted = strcmp(method, "HEAD") == 0 ? "GET" : method;
 
-    memset(match, 0, sizeof *match);
+    match->route = match->path_route = NULL;
+    match->id = NULL;
+    match->id_len = 0;
+    match->allow[0] = '\0';
     for (size_t i = 0; i < count; i++) {
         const char *id;
         size_t id_len;
         if (!pattern_matches(routes[i].pattern, path, &id, &id_len))
             continue;
-        path_known = true;
         if (match->path_route == NULL)
             match->path_route = &routes[i];
-        add_allowed(match->allow, sizeof match->allow, routes[i].method);
-        if (strcmp(routes[i].method, "GET") == 0)
-            add_allowed(match->allow, sizeof match->allow, "HEAD");
-        if (match->route == NULL && strcmp(routes[i].method, wanted) == 0) {
+        if (strcmp(routes[i].method, wanted) == 0) {
             match->route = &routes[i];
             match->id = id;
             match->id_len = id_len;
+            return ROUTE_FOUND;
         }
     }
-    if (match->route != NULL)
-        return ROUTE_FOUND;
-    return path_known ? ROUTE_BAD_METHOD : ROUTE_NOT_FOUND;
+    if (match->path_route == NULL)
+        return ROUTE_NOT_FOUND;
+    /* Only a 405 or a preflight needs the methods the path allows. */
+    for (size_t i = 0; i < count; i++) {
+        const char *id;
+        size_t id_len;
+        if (!pattern_matches(routes[i].pattern, path, &id, &id_len))
+            continue;
+        add_allowed(match->allow, sizeof match->allow, routes[i].method);
+        if (strcmp(routes[i].method, "GET") == 0)
+            add_allowed(match->allow, sizeof match->allow, "HEAD");
+    }
+    return ROUTE_BAD_METHOD;
 }

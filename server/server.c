@@ -228,6 +228,50 @@ static void preflight(const struct exchange *ex, struct reply *rep)
     reply_header(rep, "Access-Control-Max-Age", "600");
 }
 
+/* The cache key of a read: the same target at the same store version is
+ * the same answer; the first byte tells identity from gzip, whose tags
+ * differ. malloc'd; NULL when there is no cache. */
+static char *cache_key(const struct server *srv, const struct exchange *ex)
+{
+    char *key = NULL;
+    if (srv->cache == NULL || asprintf(&key, "%c%s", ex->gzip_ok ? 'g' : 'i', ex->target) < 0)
+        return NULL;
+    return key;
+}
+
+/* A read answered from the store version alone, before any snapshot is
+ * taken: a 304 when the client holds the current tag, else an answer the
+ * response cache keeps for this version. The version comes from
+ * db_store_version_now, which costs no transaction while nothing was
+ * committed. True when rep is the answer. */
+static bool answer_from_version(struct server *srv, struct exchange *ex, const struct request *req,
+                                struct reply *rep)
+{
+    const struct route *route = ex->match.route;
+    const char *cache = negotiate_cache_control(route, false, srv->cfg.auth_all);
+    const char *held = request_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    int64_t version = 0;
+    char etag[64];
+
+    if ((held == NULL && srv->cache == NULL) || strcmp(cache, "no-store") == 0 ||
+        db_store_version_now(req->db, &version) != DB_OK)
+        return false;
+    ex->gzip_ok = strcmp(route->pattern, "/v1/export") != 0 &&
+                  negotiate_accepts_gzip(request_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    etag_format(etag, sizeof etag, version, ex->target, ex->gzip_ok);
+    if (held != NULL && etag_list_matches(held, etag)) {
+        rep->status = 304;
+        reply_header(rep, "ETag", etag);
+        reply_header(rep, "Cache-Control", cache);
+        reply_header(rep, "Vary", "Accept-Encoding");
+        return true;
+    }
+    char *key = cache_key(srv, ex);
+    bool hit = key != NULL && response_cache_get(srv->cache, key, version, rep);
+    free(key);
+    return hit;
+}
+
 /* A read inside its snapshot: the ETag comes from the store version and
  * the target alone, so a client that has this version gets 304 without
  * the answer being built at all. */
@@ -253,12 +297,7 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
             return;
         }
     }
-    /* The same target at the same store version is the same answer; the
-     * key tells identity from gzip, whose tags differ. */
-    char *key = NULL;
-    if (etag[0] != '\0' && srv->cache != NULL &&
-        asprintf(&key, "%c%s", ex->gzip_ok ? 'g' : 'i', ex->target) < 0)
-        key = NULL;
+    char *key = etag[0] != '\0' ? cache_key(srv, ex) : NULL;
     if (key != NULL && response_cache_get(srv->cache, key, version, rep)) {
         free(key);
         return;
@@ -359,6 +398,8 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
         reply_header(rep, "Cache-Control", "no-store");
         goto done;
     }
+    if (answer_from_version(srv, ex, &req, rep))
+        goto done;
     if (db_snapshot_begin(req.db) != DB_OK) {
         reply_header(rep, "Retry-After", "1");
         reply_problem(rep, 503, NULL, "the database is busy; retry shortly");

@@ -2,6 +2,7 @@
  * folder, so WAL, locking and transactions behave as in production. */
 
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "db/json_text.h"
 #include "db/quotes.h"
 #include "db/schema.h"
+#include "db/writes.h"
 #include "db/text.h"
 #include "server/sample.h"
 #include "support/test_server.h"
@@ -1498,6 +1500,54 @@ Test(db, one_reader_serves_every_list_query_a_handler_can_make)
     cr_expect(db_ping(db), "readiness after every list query");
     db_set_logger(NULL);
     cr_expect_eq(logged, 0, "db/ logged %d errors", logged);
+}
+
+static int64_t version_in_snapshot(struct db *db)
+{
+    int64_t v = -1;
+    cr_assert_eq(db_snapshot_begin(db), DB_OK);
+    cr_assert_eq(db_store_version(db, &v), DB_OK);
+    db_snapshot_end(db);
+    return v;
+}
+
+/* db_store_version_now answers from the WAL-index header while nothing was
+ * committed; every commit, ours or another process's, and a WAL restart
+ * must show. */
+Test(db, the_version_read_without_a_transaction_follows_every_commit)
+{
+    struct db *db = open_with_sample();
+    int64_t v = -1, again = -1;
+    cr_assert_eq(db_store_version_now(db, &v), DB_OK);
+    cr_assert_eq(v, version_in_snapshot(db));
+    cr_assert_eq(db_store_version_now(db, &again), DB_OK);
+    cr_assert_eq(again, v);
+
+    /* A write through the store. */
+    enum db_status status;
+    struct db *w = db_write_begin(store, &status);
+    cr_assert_not_null(w);
+    cr_assert_eq(db_write_commit(store, w), DB_OK);
+    cr_assert_eq(db_store_version_now(db, &again), DB_OK);
+    cr_assert_eq(again, v + 1);
+
+    /* Another connection, as another process would write, then a
+     * checkpoint that restarts the WAL, then one more write. */
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(raw, "UPDATE store_meta SET version = version + 5", NULL, NULL, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(db_store_version_now(db, &again), DB_OK);
+    cr_assert_eq(again, v + 6);
+    cr_assert_eq(sqlite3_exec(raw, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_eq(db_store_version_now(db, &again), DB_OK);
+    cr_assert_eq(again, v + 6);
+    cr_assert_eq(sqlite3_exec(raw, "UPDATE store_meta SET version = version + 1", NULL, NULL, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(db_store_version_now(db, &again), DB_OK);
+    cr_assert_eq(again, v + 7);
+    cr_assert_eq(again, version_in_snapshot(db));
+    sqlite3_close(raw);
 }
 
 /* The writer behind the article document: every string reads back as
