@@ -156,7 +156,14 @@ int records_get(const struct request *req, struct reply *rep, enum db_kind kind)
     json_t *record = NULL;
     int64_t id;
 
-    if (!params_only(req, rep, no_params) || !params_path_ref(req, rep, kind, &id))
+    long long numeric;
+    if (!params_only(req, rep, no_params))
+        return rep->status;
+    /* An article by number needs no lookup of its own: the document's read
+     * answers 404 for a number no article has. */
+    if (kind == KIND_ARTICLE && req->id != NULL && text_parse_id(req->id, &numeric))
+        return article_document(req, rep, numeric);
+    if (!params_path_ref(req, rep, kind, &id))
         return rep->status;
     if (kind == KIND_ARTICLE)
         return article_document(req, rep, id);
