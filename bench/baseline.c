@@ -1,7 +1,7 @@
 /* The ceiling wirebase is measured against: a bare libmicrohttpd server with
  * wirebase's own daemon settings (internal polling thread, one poller per
- * worker thread fed by one accepting thread, automatic poll/epoll choice,
- * strict parsing) that answers every request with one fixed JSON body. No routing, no database, no JSON
+ * worker thread, automatic poll/epoll choice, strict parsing) that answers
+ * every request with one fixed JSON body. No routing, no database, no JSON
  * building: what is left is the HTTP library and the kernel. bench/run drives
  * it and wirebase in the same run and reports wirebase as a ratio of it.
  *
@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "server/acceptor.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -87,7 +85,6 @@ int main(int argc, char **argv)
     unsigned long bytes = option(argc, argv, "--body-bytes", 5000);
     struct MHD_Response *response = NULL;
     struct MHD_Daemon *daemon = NULL;
-    struct acceptor *acceptor = NULL;
     char *body = NULL;
     int status = 1;
 
@@ -119,11 +116,6 @@ int main(int argc, char **argv)
         goto done;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-    /* Connections dealt to the workers in turn, as wirebase deals them. */
-    if (threads > 1 && (acceptor = acceptor_start(daemon)) == NULL) {
-        fprintf(stderr, "baseline: cannot start accepting connections\n");
-        goto done;
-    }
     printf("listening on 127.0.0.1:%u\n", info != NULL ? info->port : (unsigned)port);
     fflush(stdout);
 
@@ -133,10 +125,8 @@ int main(int argc, char **argv)
         pause();
     status = 0;
 done:
-    acceptor_stop(acceptor);
     if (daemon != NULL)
         MHD_stop_daemon(daemon);
-    acceptor_free(acceptor);
     if (response != NULL)
         MHD_destroy_response(response);
     free(body);

@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/acceptor.h"
 #include "server/auth.h"
 #include "handlers/params.h"
 #include "server/log.h"
@@ -43,7 +42,6 @@ struct server {
     unsigned short port;
     struct metrics *metrics;
     struct response_cache *cache; /* NULL when --response-cache is 0 */
-    struct acceptor *acceptor;    /* NULL with one worker */
 };
 
 /* One request's state, from the request line to the completion callback. */
@@ -699,13 +697,6 @@ struct server *server_start(const struct config *cfg, struct store *store)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info != NULL ? info->port : cfg->port;
-    /* With a pool, connections are dealt to the workers in turn (see
-     * server/acceptor.h); one worker accepts well enough by itself. */
-    if (cfg->threads > 1 && (srv->acceptor = acceptor_start(srv->daemon)) == NULL) {
-        log_error("http", "cannot start accepting connections");
-        MHD_stop_daemon(srv->daemon);
-        goto fail;
-    }
     store_set_write_observer(store, metrics_write_done, srv->metrics);
     return srv;
 fail:
@@ -726,16 +717,11 @@ void server_stop(struct server *srv, int grace_ms)
         return;
     /* Stop accepting first, then give requests in flight time to finish
      * before the daemon closes what is left (idle keep-alive connections). */
-    MHD_socket listener = MHD_INVALID_SOCKET;
-    if (srv->acceptor != NULL)
-        acceptor_stop(srv->acceptor);
-    else
-        listener = MHD_quiesce_daemon(srv->daemon);
+    MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
     for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < grace_ms; waited += 10)
         usleep(10 * 1000);
     MHD_stop_daemon(srv->daemon);
     /* After quiescing, the listening socket is ours to close. */
-    acceptor_free(srv->acceptor);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
     /* The store outlives the server: it must stop reporting to it. */
