@@ -143,10 +143,12 @@ static bool offered_before(struct response_cache *cache, uint64_t h)
 }
 
 void response_cache_put(struct response_cache *cache, const char *key, int64_t version,
-                        const struct reply *rep)
+                        const struct reply *rep, uint64_t built_us)
 {
     if (cache == NULL || rep->status != 200 || rep->body == NULL || rep->stream.read != NULL ||
-        rep->body_len > cache->max_body || !offered_before(cache, hash_of(key)))
+        rep->body_len > cache->max_body)
+        return;
+    if (built_us < RESPONSE_CACHE_COSTLY_US && !offered_before(cache, hash_of(key)))
         return;
     /* Built outside the lock; swapped in under it. */
     struct entry fresh = {.hash = hash_of(key), .version = version,

@@ -24,10 +24,15 @@ void response_cache_free(struct response_cache *cache);
 bool response_cache_get(struct response_cache *cache, const char *key, int64_t version,
                         struct reply *rep);
 
+/* An answer that took at least this long to build is kept on its first
+ * offer: building it again would cost far more than the copy. */
+#define RESPONSE_CACHE_COSTLY_US 1000
+
 /* Keeps a copy of `rep` for `key` at `version` if it is a 200 with a body
- * (not a stream) of at most max_body bytes, the key was offered before (the
- * first offer of a key only marks it: most reads are never repeated, and
- * copying them would cost more than it saves) and the budget has room;
- * replaces what one of the key's slots held. */
+ * (not a stream) of at most max_body bytes, the key was offered before or
+ * the answer took at least RESPONSE_CACHE_COSTLY_US (`built_us`) to build
+ * (the first offer of a cheap answer only marks its key: most reads are never
+ * repeated, and copying them would cost more than it saves) and the budget
+ * has room; replaces what one of the key's slots held. */
 void response_cache_put(struct response_cache *cache, const char *key, int64_t version,
-                        const struct reply *rep);
+                        const struct reply *rep, uint64_t built_us);

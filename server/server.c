@@ -301,7 +301,10 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
         return;
     }
     rep->fields = query_get(query, "fields");
+    struct timespec build_start;
+    clock_gettime(CLOCK_MONOTONIC, &build_start);
     route->handler(req, rep);
+    uint64_t built_us = micros_since(&build_start);
     if (rep->status == 200 && etag[0] != '\0')
         reply_header(rep, "ETag", etag);
     reply_header(rep, "Cache-Control", rep->status == 200 ? cache : "no-store");
@@ -313,7 +316,7 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
         free(link);
     }
     if (key != NULL)
-        response_cache_put(srv->cache, key, version, rep);
+        response_cache_put(srv->cache, key, version, rep, built_us);
     free(key);
 }
 

@@ -25,9 +25,9 @@ Test(response_cache, keeps_an_answer_for_its_key_and_version_only)
     struct reply rep = answer("{\"a\":1}", "\"s7-1\"");
     struct reply got = {0};
     /* The first offer only marks the key; the second is kept. */
-    response_cache_put(cache, "i/v1/stats", 7, &rep);
+    response_cache_put(cache, "i/v1/stats", 7, &rep, 0);
     cr_assert_not(response_cache_get(cache, "i/v1/stats", 7, &got), "kept on its first offer");
-    response_cache_put(cache, "i/v1/stats", 7, &rep);
+    response_cache_put(cache, "i/v1/stats", 7, &rep, 0);
     reply_free(&rep);
 
     cr_assert(response_cache_get(cache, "i/v1/stats", 7, &got));
@@ -43,9 +43,16 @@ Test(response_cache, keeps_an_answer_for_its_key_and_version_only)
     cr_assert_not(response_cache_get(cache, "g/v1/stats", 7, &got), "another encoding");
     cr_assert_null(got.body);
 
+    /* An answer that was costly to build is kept at its first offer. */
+    struct reply costly = answer("{\"hits\":[]}", "\"s7-2\"");
+    response_cache_put(cache, "i/v1/search?q=rare", 7, &costly, RESPONSE_CACHE_COSTLY_US);
+    reply_free(&costly);
+    cr_assert(response_cache_get(cache, "i/v1/search?q=rare", 7, &got), "a costly answer was not kept");
+    reply_free(&got);
+
     /* After a write, a key offered before is kept at its first new offer. */
     rep = answer("{\"a\":2}", "\"s8-1\"");
-    response_cache_put(cache, "i/v1/stats", 8, &rep);
+    response_cache_put(cache, "i/v1/stats", 8, &rep, 0);
     reply_free(&rep);
     cr_assert(response_cache_get(cache, "i/v1/stats", 8, &got));
     cr_assert(memcmp(got.body, "{\"a\":2}", 7) == 0);
@@ -59,15 +66,15 @@ Test(response_cache, keeps_only_whole_200s_within_its_limits)
     struct reply got = {0};
 
     struct reply big = answer("{\"too\":\"long for the limit\"}", "\"s1-1\"");
-    response_cache_put(cache, "big", 1, &big);
-    response_cache_put(cache, "big", 1, &big);
+    response_cache_put(cache, "big", 1, &big, 0);
+    response_cache_put(cache, "big", 1, &big, 0);
     cr_assert_not(response_cache_get(cache, "big", 1, &got), "over max_body");
     reply_free(&big);
 
     struct reply missing = answer("{}", "\"s1-2\"");
     missing.status = 404;
-    response_cache_put(cache, "missing", 1, &missing);
-    response_cache_put(cache, "missing", 1, &missing);
+    response_cache_put(cache, "missing", 1, &missing, 0);
+    response_cache_put(cache, "missing", 1, &missing, 0);
     cr_assert_not(response_cache_get(cache, "missing", 1, &got), "not a 200");
     reply_free(&missing);
 
@@ -78,8 +85,8 @@ Test(response_cache, keeps_only_whole_200s_within_its_limits)
         snprintf(key, sizeof key, "k%d", i);
         struct reply r = answer("{\"n\":1234567890}", "\"s1-3\"");
         cr_assert_eq(r.body_len, 16);
-        response_cache_put(cache, key, 1, &r);
-        response_cache_put(cache, key, 1, &r);
+        response_cache_put(cache, key, 1, &r, 0);
+        response_cache_put(cache, key, 1, &r, 0);
         reply_free(&r);
     }
     for (int i = 0; i < 3; i++) {
@@ -115,7 +122,7 @@ static void *hammer(void *arg)
             reply_free(&got);
         } else {
             struct reply r = answer(body, "\"t\"");
-            response_cache_put(shared, key, version, &r);
+            response_cache_put(shared, key, version, &r, 0);
             reply_free(&r);
         }
     }
