@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Locks are striped: two workers rarely want the same stripe, and a slot's
- * copy in or out is a memcpy of at most max_body bytes. */
+/* Locks are striped by set: two workers rarely want the same stripe, and a
+ * slot's copy in or out is a memcpy of at most max_body bytes. */
 #define STRIPES 16
+/* A key lives in one of the WAYS slots of its set. */
+#define WAYS 4
 /* The doorkeeper: fingerprints of the keys last offered, one per slot. */
 #define DOOR_SLOTS 16384
 
@@ -20,21 +22,30 @@ struct entry {
     const char *content_type; /* a static string, as in struct reply */
     struct reply_header headers[REPLY_MAX_HEADERS];
     size_t header_count;
+    uint64_t used; /* the cache's tick at its last put or hit */
 };
 
 struct response_cache {
-    size_t count, max_body, max_bytes;
+    size_t count, max_body, max_bytes; /* count: slots, a multiple of WAYS */
     atomic_size_t bytes; /* bodies held, kept under max_bytes */
+    atomic_size_t hand;  /* the next slot to empty when the budget is full */
+    atomic_uint_fast64_t ticks;
     struct entry *entries;
     pthread_mutex_t locks[STRIPES];
     _Atomic uint32_t door[DOOR_SLOTS];
 };
 
-/* Each key may live in one of two slots (two independent hashes), so two
- * hot keys that share one slot do not keep evicting each other. */
-static size_t slot_of(const struct response_cache *cache, uint64_t h, int way)
+/* The first slot of a key's set: a key may live in any of the WAYS slots
+ * from there, so hot keys that share a set do not keep evicting each other
+ * while a colder answer sits beside them. */
+static size_t set_of(const struct response_cache *cache, uint64_t h)
 {
-    return (size_t)(way == 0 ? h : (h >> 32) ^ (h << 7)) % cache->count;
+    return (size_t)(h % (cache->count / WAYS)) * WAYS;
+}
+
+static pthread_mutex_t *lock_of(struct response_cache *cache, size_t slot)
+{
+    return &cache->locks[(slot / WAYS) % STRIPES];
 }
 
 static uint64_t hash_of(const char *key)
@@ -65,6 +76,7 @@ struct response_cache *response_cache_new(size_t entries, size_t max_body, size_
     struct response_cache *cache = calloc(1, sizeof *cache);
     if (cache == NULL)
         return NULL;
+    entries = (entries + WAYS - 1) / WAYS * WAYS;
     cache->entries = calloc(entries, sizeof *cache->entries);
     if (cache->entries == NULL) {
         free(cache);
@@ -74,6 +86,8 @@ struct response_cache *response_cache_new(size_t entries, size_t max_body, size_
     cache->max_body = max_body;
     cache->max_bytes = max_bytes;
     atomic_init(&cache->bytes, 0);
+    atomic_init(&cache->hand, 0);
+    atomic_init(&cache->ticks, 0);
     for (size_t i = 0; i < DOOR_SLOTS; i++)
         atomic_init(&cache->door[i], 0);
     for (size_t i = 0; i < STRIPES; i++)
@@ -94,8 +108,8 @@ void response_cache_free(struct response_cache *cache)
 }
 
 /* Copies e into rep if it holds key at version. Call with e's lock held. */
-static bool copy_out(const struct entry *e, uint64_t h, const char *key, int64_t version,
-                     struct reply *rep)
+static bool copy_out(struct entry *e, uint64_t h, const char *key, int64_t version,
+                     struct reply *rep, uint64_t now)
 {
     if (e->key == NULL || e->hash != h || e->version != version || strcmp(e->key, key) != 0)
         return false;
@@ -109,6 +123,7 @@ static bool copy_out(const struct entry *e, uint64_t h, const char *key, int64_t
     rep->content_type = e->content_type;
     for (size_t i = 0; i < e->header_count; i++)
         reply_header(rep, e->headers[i].name, e->headers[i].value);
+    e->used = now;
     return true;
 }
 
@@ -118,15 +133,14 @@ bool response_cache_get(struct response_cache *cache, const char *key, int64_t v
     if (cache == NULL)
         return false;
     uint64_t h = hash_of(key);
-    for (int way = 0; way < 2; way++) {
-        size_t slot = slot_of(cache, h, way);
-        pthread_mutex_lock(&cache->locks[slot % STRIPES]);
-        bool hit = copy_out(&cache->entries[slot], h, key, version, rep);
-        pthread_mutex_unlock(&cache->locks[slot % STRIPES]);
-        if (hit)
-            return true;
-    }
-    return false;
+    size_t first = set_of(cache, h);
+    bool hit = false;
+    pthread_mutex_lock(lock_of(cache, first));
+    for (size_t way = 0; way < WAYS && !hit; way++)
+        hit = copy_out(&cache->entries[first + way], h, key, version, rep,
+                       atomic_fetch_add(&cache->ticks, 1));
+    pthread_mutex_unlock(lock_of(cache, first));
+    return hit;
 }
 
 /* Whether the key was offered before (at any version) since its door slot
@@ -142,6 +156,31 @@ static bool offered_before(struct response_cache *cache, uint64_t h)
     return atomic_exchange_explicit(slot, fingerprint, memory_order_relaxed) == fingerprint;
 }
 
+/* Empties slots in turn, from where the last call stopped, until `wanted`
+ * more bytes fit the budget: first answers of an older version among the
+ * next few dozen slots (they can never be served again), then any, going
+ * round the table at most once. */
+static void make_room(struct response_cache *cache, size_t wanted, int64_t version)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t step = 0; step < (pass == 0 ? 64 : cache->count); step++) {
+            if (atomic_load(&cache->bytes) + wanted <= cache->max_bytes)
+                return;
+            size_t slot = atomic_fetch_add(&cache->hand, 1) % cache->count;
+            struct entry old = {0};
+            pthread_mutex_lock(lock_of(cache, slot));
+            struct entry *e = &cache->entries[slot];
+            /* The first pass takes only what is stale. */
+            if (e->key != NULL && (pass == 1 || e->version < version)) {
+                old = *e;
+                memset(e, 0, sizeof *e);
+                atomic_fetch_sub(&cache->bytes, old.body_len);
+            }
+            pthread_mutex_unlock(lock_of(cache, slot));
+            entry_clear(&old);
+        }
+}
+
 void response_cache_put(struct response_cache *cache, const char *key, int64_t version,
                         const struct reply *rep, uint64_t built_us)
 {
@@ -152,7 +191,8 @@ void response_cache_put(struct response_cache *cache, const char *key, int64_t v
         return;
     /* Built outside the lock; swapped in under it. */
     struct entry fresh = {.hash = hash_of(key), .version = version,
-                          .body_len = rep->body_len, .content_type = rep->content_type};
+                          .body_len = rep->body_len, .content_type = rep->content_type,
+                          .used = atomic_fetch_add(&cache->ticks, 1)};
     fresh.key = strdup(key);
     fresh.body = malloc(rep->body_len > 0 ? rep->body_len : 1);
     bool complete = fresh.key != NULL && fresh.body != NULL;
@@ -169,25 +209,25 @@ void response_cache_put(struct response_cache *cache, const char *key, int64_t v
         entry_clear(&fresh);
         return;
     }
+    make_room(cache, fresh.body_len, version);
     /* The slot to take: the key's own, else an empty one, else the one
-     * built at the older version (the likelier to be stale already). */
-    size_t a = slot_of(cache, fresh.hash, 0), b = slot_of(cache, fresh.hash, 1), slot = a;
-    pthread_mutex_lock(&cache->locks[b % STRIPES]);
-    const struct entry *eb = &cache->entries[b];
-    bool b_is_own = eb->key != NULL && eb->hash == fresh.hash && strcmp(eb->key, key) == 0;
-    bool b_is_empty = eb->key == NULL;
-    int64_t b_version = eb->version;
-    pthread_mutex_unlock(&cache->locks[b % STRIPES]);
-    pthread_mutex_lock(&cache->locks[a % STRIPES]);
-    const struct entry *ea = &cache->entries[a];
-    bool a_is_own = ea->key != NULL && ea->hash == fresh.hash && strcmp(ea->key, key) == 0;
-    if (!a_is_own && (b_is_own || (ea->key != NULL && (b_is_empty || b_version < ea->version))))
-        slot = b;
-    pthread_mutex_unlock(&cache->locks[a % STRIPES]);
-
-    struct entry old;
-    pthread_mutex_lock(&cache->locks[slot % STRIPES]);
-    old = cache->entries[slot];
+     * built at the oldest version (the likeliest to be stale already), else
+     * the one used longest ago. */
+    size_t first = set_of(cache, fresh.hash), slot = first;
+    pthread_mutex_lock(lock_of(cache, first));
+    for (size_t way = 0; way < WAYS; way++) {
+        const struct entry *e = &cache->entries[first + way], *best = &cache->entries[slot];
+        if (e->key != NULL && e->hash == fresh.hash && strcmp(e->key, key) == 0) {
+            slot = first + way;
+            break;
+        }
+        if (best->key == NULL)
+            continue;
+        if (e->key == NULL || e->version < best->version ||
+            (e->version == best->version && e->used < best->used))
+            slot = first + way;
+    }
+    struct entry old = cache->entries[slot];
     /* Over the byte budget the answer is simply not kept. The check may
      * race another stripe's put by one body; the count itself stays exact. */
     bool fits = atomic_load(&cache->bytes) - old.body_len + fresh.body_len <= cache->max_bytes;
@@ -196,6 +236,6 @@ void response_cache_put(struct response_cache *cache, const char *key, int64_t v
         atomic_fetch_add(&cache->bytes, fresh.body_len);
         atomic_fetch_sub(&cache->bytes, old.body_len);
     }
-    pthread_mutex_unlock(&cache->locks[slot % STRIPES]);
+    pthread_mutex_unlock(lock_of(cache, first));
     entry_clear(fits ? &old : &fresh);
 }

@@ -99,8 +99,50 @@ Test(response_cache, keeps_only_whole_200s_within_its_limits)
     }
     cr_assert_leq(kept, 2);
     cr_assert_geq(kept, 1);
+    /* A full budget makes room: the newest answer is kept, older ones go. */
+    cr_assert(response_cache_get(cache, "k2", 1, &got), "the newest answer was not kept");
+    reply_free(&got);
+    struct reply newer = answer("{\"n\":1234567890}", "\"s2-1\"");
+    response_cache_put(cache, "k0", 2, &newer, RESPONSE_CACHE_COSTLY_US);
+    reply_free(&newer);
+    cr_assert(response_cache_get(cache, "k0", 2, &got), "no room was made at a new version");
+    reply_free(&got);
     response_cache_free(cache);
     cr_assert_null(response_cache_new(0, 16, 40), "0 entries is caching off");
+}
+
+/* Answers being read now settle in the cache even when it is full of
+ * answers from before: of the four slots of a key's set, the one used
+ * longest ago gives way, so keys that share a set do not keep evicting each
+ * other. */
+Test(response_cache, answers_read_now_displace_answers_read_before)
+{
+    /* The bench's case: the server's 1024 slots, full of entity pages,
+     * then its 156 search URLs. */
+    struct response_cache *cache = response_cache_new(1024, 64, 1 << 20);
+    char key[32];
+    struct reply got = {0};
+    for (int cold = 0; cold < 4096; cold++) {
+        snprintf(key, sizeof key, "before%d", cold);
+        struct reply r = answer("{\"hot\":false}", "\"c\"");
+        response_cache_put(cache, key, 1, &r, RESPONSE_CACHE_COSTLY_US);
+        reply_free(&r);
+    }
+    int late_misses = 0;
+    for (int round = 0; round < 40; round++)
+        for (int hot = 0; hot < 156; hot++) {
+            snprintf(key, sizeof key, "now%d", hot);
+            if (response_cache_get(cache, key, 1, &got)) {
+                reply_free(&got);
+                continue;
+            }
+            late_misses += round >= 20;
+            struct reply r = answer("{\"hot\":true}", "\"h\"");
+            response_cache_put(cache, key, 1, &r, RESPONSE_CACHE_COSTLY_US);
+            reply_free(&r);
+        }
+    cr_assert_leq(late_misses, 0, "%d misses after 20 rounds of the same 156 keys", late_misses);
+    response_cache_free(cache);
 }
 
 static struct response_cache *shared;
