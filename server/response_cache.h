@@ -13,9 +13,8 @@
 struct response_cache;
 
 /* A cache of at most `entries` answers (each key may take any of the four
- * slots of its set),
- * each body at most max_body bytes and all of them at most max_bytes. NULL
- * when entries is 0 (caching off) or on failure. */
+ * slots of its set), each body at most max_body bytes and all of them at
+ * most max_bytes. NULL when entries is 0 (caching off) or on failure. */
 struct response_cache *response_cache_new(size_t entries, size_t max_body, size_t max_bytes);
 void response_cache_free(struct response_cache *cache);
 
