@@ -269,107 +269,96 @@ static void write_spans(struct json_text *t, const struct doc_spans *spans, int6
     JSON_TEXT_LIT(t, "]");
 }
 
+/* Writes one row of a list as an object. */
+typedef void (*row_writer)(struct json_text *t, sqlite3_stmt *st, const void *ctx);
+
+/* `"name":[...]`, preceded by a comma: an object per row of `sql` (its one
+ * parameter the article's id). */
+static enum db_status write_list(struct db *db, const char *sql, int64_t id, const char *name,
+                                 struct json_text *t, row_writer write_row, const void *ctx)
+{
+    sqlite3_stmt *st = conn_stmt(db, sql);
+    if (st == NULL)
+        return DB_ERR;
+    sqlite3_bind_int64(st, 1, id);
+    JSON_TEXT_LIT(t, ",\"");
+    json_text_raw(t, name, strlen(name));
+    JSON_TEXT_LIT(t, "\":[");
+    int step, n = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ > 0)
+            JSON_TEXT_LIT(t, ",");
+        write_row(t, st, ctx);
+    }
+    JSON_TEXT_LIT(t, "]");
+    enum db_status rc = step == SQLITE_DONE ? DB_OK : conn_status(db, step);
+    conn_done(st);
+    return rc;
+}
+
+/* Writes `"key":` and then columns first.. as strings, one per key. */
+static void write_strings(struct json_text *t, sqlite3_stmt *st, int first,
+                          const char *const *keys, int count)
+{
+    for (int i = 0; i < count; i++) {
+        json_text_raw(t, keys[i], strlen(keys[i]));
+        json_text_col_string(t, st, first + i);
+    }
+}
+
+static void write_entity(struct json_text *t, sqlite3_stmt *st, const void *spans)
+{
+    static const char *const keys[] = {",\"slug\":", ",\"name\":", ",\"type\":"};
+    JSON_TEXT_LIT(t, "{\"id\":");
+    json_text_col_int(t, st, 0);
+    write_strings(t, st, 1, keys, 3);
+    JSON_TEXT_LIT(t, ",\"mention_count\":");
+    json_text_col_int(t, st, 4);
+    JSON_TEXT_LIT(t, ",\"mentions\":");
+    write_spans(t, spans, sqlite3_column_int64(st, 0));
+    JSON_TEXT_LIT(t, "}");
+}
+
+static void write_quote(struct json_text *t, sqlite3_stmt *st, const void *ctx)
+{
+    static const char *const keys[] = {",\"slug\":", ",\"text\":"};
+    static const char *const speaker_keys[] = {",\"slug\":", ",\"name\":"};
+    (void)ctx;
+    JSON_TEXT_LIT(t, "{\"id\":");
+    json_text_col_int(t, st, 0);
+    write_strings(t, st, 1, keys, 2);
+    JSON_TEXT_LIT(t, ",\"speaker\":{\"id\":");
+    json_text_col_int(t, st, 3);
+    write_strings(t, st, 4, speaker_keys, 2);
+    JSON_TEXT_LIT(t, "},\"start\":");
+    json_text_col_int(t, st, 6);
+    JSON_TEXT_LIT(t, ",\"end\":");
+    json_text_col_int(t, st, 7);
+    JSON_TEXT_LIT(t, "}");
+}
+
+static void write_agreement(struct json_text *t, sqlite3_stmt *st, const void *ctx)
+{
+    static const char *const keys[] = {",\"slug\":", ",\"title\":", ",\"kind\":",
+                                       ",\"status\":", ",\"signed_on\":"};
+    (void)ctx;
+    JSON_TEXT_LIT(t, "{\"id\":");
+    json_text_col_int(t, st, 0);
+    write_strings(t, st, 1, keys, 5);
+    JSON_TEXT_LIT(t, ",\"start\":");
+    json_text_col_int(t, st, 6);
+    JSON_TEXT_LIT(t, ",\"end\":");
+    json_text_col_int(t, st, 7);
+    JSON_TEXT_LIT(t, "}");
+}
+
 static enum db_status write_entities(struct db *db, int64_t id, struct json_text *t)
 {
     struct doc_spans spans = {0};
-    sqlite3_stmt *st = NULL;
     enum db_status rc = read_spans(db, id, &spans);
-    if (rc != DB_OK)
-        goto done;
-    rc = DB_ERR;
-    if ((st = conn_stmt(db, doc_entities_sql)) == NULL)
-        goto done;
-    sqlite3_bind_int64(st, 1, id);
-    JSON_TEXT_LIT(t, ",\"entities\":[");
-    int step, n = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ > 0)
-            JSON_TEXT_LIT(t, ",");
-        JSON_TEXT_LIT(t, "{\"id\":");
-        json_text_col_int(t, st, 0);
-        JSON_TEXT_LIT(t, ",\"slug\":");
-        json_text_col_string(t, st, 1);
-        JSON_TEXT_LIT(t, ",\"name\":");
-        json_text_col_string(t, st, 2);
-        JSON_TEXT_LIT(t, ",\"type\":");
-        json_text_col_string(t, st, 3);
-        JSON_TEXT_LIT(t, ",\"mention_count\":");
-        json_text_col_int(t, st, 4);
-        JSON_TEXT_LIT(t, ",\"mentions\":");
-        write_spans(t, &spans, sqlite3_column_int64(st, 0));
-        JSON_TEXT_LIT(t, "}");
-    }
-    JSON_TEXT_LIT(t, "]");
-    rc = step == SQLITE_DONE ? DB_OK : conn_status(db, step);
-done:
-    conn_done(st);
+    if (rc == DB_OK)
+        rc = write_list(db, doc_entities_sql, id, "entities", t, write_entity, &spans);
     free(spans.items);
-    return rc;
-}
-
-static enum db_status write_quotes(struct db *db, int64_t id, struct json_text *t)
-{
-    sqlite3_stmt *st = conn_stmt(db, doc_quotes_sql);
-    if (st == NULL)
-        return DB_ERR;
-    sqlite3_bind_int64(st, 1, id);
-    JSON_TEXT_LIT(t, ",\"quotes\":[");
-    int step, n = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ > 0)
-            JSON_TEXT_LIT(t, ",");
-        JSON_TEXT_LIT(t, "{\"id\":");
-        json_text_col_int(t, st, 0);
-        JSON_TEXT_LIT(t, ",\"slug\":");
-        json_text_col_string(t, st, 1);
-        JSON_TEXT_LIT(t, ",\"text\":");
-        json_text_col_string(t, st, 2);
-        JSON_TEXT_LIT(t, ",\"speaker\":{\"id\":");
-        json_text_col_int(t, st, 3);
-        JSON_TEXT_LIT(t, ",\"slug\":");
-        json_text_col_string(t, st, 4);
-        JSON_TEXT_LIT(t, ",\"name\":");
-        json_text_col_string(t, st, 5);
-        JSON_TEXT_LIT(t, "},\"start\":");
-        json_text_col_int(t, st, 6);
-        JSON_TEXT_LIT(t, ",\"end\":");
-        json_text_col_int(t, st, 7);
-        JSON_TEXT_LIT(t, "}");
-    }
-    JSON_TEXT_LIT(t, "]");
-    enum db_status rc = step == SQLITE_DONE ? DB_OK : conn_status(db, step);
-    conn_done(st);
-    return rc;
-}
-
-static enum db_status write_agreements(struct db *db, int64_t id, struct json_text *t)
-{
-    static const char *const names[] = {",\"slug\":", ",\"title\":", ",\"kind\":",
-                                        ",\"status\":", ",\"signed_on\":"};
-    sqlite3_stmt *st = conn_stmt(db, doc_agreements_sql);
-    if (st == NULL)
-        return DB_ERR;
-    sqlite3_bind_int64(st, 1, id);
-    JSON_TEXT_LIT(t, ",\"agreements\":[");
-    int step, n = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ > 0)
-            JSON_TEXT_LIT(t, ",");
-        JSON_TEXT_LIT(t, "{\"id\":");
-        json_text_col_int(t, st, 0);
-        for (int i = 0; i < 5; i++) {
-            json_text_raw(t, names[i], strlen(names[i]));
-            json_text_col_string(t, st, 1 + i);
-        }
-        JSON_TEXT_LIT(t, ",\"start\":");
-        json_text_col_int(t, st, 6);
-        JSON_TEXT_LIT(t, ",\"end\":");
-        json_text_col_int(t, st, 7);
-        JSON_TEXT_LIT(t, "}");
-    }
-    JSON_TEXT_LIT(t, "]}");
-    enum db_status rc = step == SQLITE_DONE ? DB_OK : conn_status(db, step);
-    conn_done(st);
     return rc;
 }
 
@@ -391,10 +380,7 @@ static enum db_status write_article(struct db *db, int64_t id, struct json_text 
     if (rc == DB_OK) {
         JSON_TEXT_LIT(t, "{\"id\":");
         json_text_col_int(t, st, 0);
-        for (int i = 0; i < 9; i++) {
-            json_text_raw(t, names[i], strlen(names[i]));
-            json_text_col_string(t, st, 1 + i);
-        }
+        write_strings(t, st, 1, names, 9);
         const char *updated = (const char *)sqlite3_column_text(st, 9);
         snprintf(updated_at, updated_len, "%s", updated != NULL ? updated : "");
     }
@@ -409,9 +395,12 @@ enum db_status db_article_document(struct db *db, int64_t id, char **json, size_
     enum db_status rc;
 
     if ((rc = write_article(db, id, &t, updated_at, updated_len)) != DB_OK ||
-        (rc = write_entities(db, id, &t)) != DB_OK || (rc = write_quotes(db, id, &t)) != DB_OK ||
-        (rc = write_agreements(db, id, &t)) != DB_OK)
+        (rc = write_entities(db, id, &t)) != DB_OK ||
+        (rc = write_list(db, doc_quotes_sql, id, "quotes", &t, write_quote, NULL)) != DB_OK ||
+        (rc = write_list(db, doc_agreements_sql, id, "agreements", &t, write_agreement, NULL)) !=
+            DB_OK)
         goto done;
+    JSON_TEXT_LIT(&t, "}");
     if (t.failed) {
         rc = DB_ERR;
         goto done;

@@ -1,6 +1,7 @@
 #include "db/conn.h"
 
 #include "db/rank.h"
+#include "db/text.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -39,17 +40,6 @@ void conn_log(const char *fmt, ...)
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
     db_logger(message);
-}
-
-static uint64_t sql_hash(const char *sql)
-{
-    /* FNV-1a: cheap, and the SQL texts are short. */
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)sql; *p != '\0'; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL;
-    }
-    return h;
 }
 
 static bool apply_pragmas(sqlite3 *handle, const struct store_options *opts, bool read_only)
@@ -157,7 +147,7 @@ void conn_close(struct db *db)
 
 sqlite3_stmt *conn_stmt(struct db *db, const char *sql)
 {
-    uint64_t h = sql_hash(sql);
+    uint64_t h = text_hash(sql);
     struct stmt_slot *free_slot = NULL, *oldest = NULL;
     uint16_t *hint = &db->hint[h % CONN_STMT_INDEX];
 

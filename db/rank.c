@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/text.h"
+
 /* ---- the remembered counts ------------------------------------------------ */
 
 #define COUNT_SLOTS 1024
@@ -30,20 +32,10 @@ static uint64_t clock_ticks;
 static long long walks;
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t key_hash(const char *key)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 static bool count_lookup(const char *key, int64_t version, int64_t *rows)
 {
     bool found = false;
-    size_t first = (size_t)(key_hash(key) % COUNT_SLOTS);
+    size_t first = (size_t)(text_hash(key) % COUNT_SLOTS);
     pthread_mutex_lock(&slots_lock);
     for (size_t i = 0; i < COUNT_PROBE && !found; i++) {
         struct count_slot *slot = &slots[(first + i) % COUNT_SLOTS];
@@ -61,7 +53,7 @@ static bool count_lookup(const char *key, int64_t version, int64_t *rows)
  * recently used of the probe window. */
 static void count_store(const char *key, int64_t version, int64_t rows)
 {
-    size_t first = (size_t)(key_hash(key) % COUNT_SLOTS);
+    size_t first = (size_t)(text_hash(key) % COUNT_SLOTS);
     pthread_mutex_lock(&slots_lock);
     struct count_slot *same = NULL, *free_slot = NULL, *oldest = NULL;
     for (size_t i = 0; i < COUNT_PROBE && same == NULL; i++) {

@@ -222,3 +222,13 @@ void text_sha256_hex(const void *data, size_t len, char out[65])
     }
     out[64] = '\0';
 }
+
+uint64_t text_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}

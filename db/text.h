@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Folds `in` for case-insensitive matching and ordering: ASCII letters are
  * lowered, everything else is kept byte for byte (so UTF-8 stays valid).
@@ -35,3 +36,8 @@ bool text_is_clean_utf8(const char *s, size_t len);
 
 /* The SHA-256 of data as 64 lower-case hex digits and a NUL. */
 void text_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* FNV-1a of a NUL-terminated string: a cheap hash for in-memory tables
+ * (statement cache, term counts), never for anything an attacker picks to
+ * collide with a purpose. */
+uint64_t text_hash(const char *s);
