@@ -306,6 +306,17 @@ static void write_strings(struct json_text *t, sqlite3_stmt *st, int first,
     }
 }
 
+/* `,"start":..,"end":..}` from columns col and col + 1: where the quote or
+ * the agreement stands in the article, closing its object. */
+static void write_offsets_and_close(struct json_text *t, sqlite3_stmt *st, int col)
+{
+    JSON_TEXT_LIT(t, ",\"start\":");
+    json_text_col_int(t, st, col);
+    JSON_TEXT_LIT(t, ",\"end\":");
+    json_text_col_int(t, st, col + 1);
+    JSON_TEXT_LIT(t, "}");
+}
+
 static void write_entity(struct json_text *t, sqlite3_stmt *st, const void *spans)
 {
     static const char *const keys[] = {",\"slug\":", ",\"name\":", ",\"type\":"};
@@ -330,11 +341,8 @@ static void write_quote(struct json_text *t, sqlite3_stmt *st, const void *ctx)
     JSON_TEXT_LIT(t, ",\"speaker\":{\"id\":");
     json_text_col_int(t, st, 3);
     write_strings(t, st, 4, speaker_keys, 2);
-    JSON_TEXT_LIT(t, "},\"start\":");
-    json_text_col_int(t, st, 6);
-    JSON_TEXT_LIT(t, ",\"end\":");
-    json_text_col_int(t, st, 7);
     JSON_TEXT_LIT(t, "}");
+    write_offsets_and_close(t, st, 6);
 }
 
 static void write_agreement(struct json_text *t, sqlite3_stmt *st, const void *ctx)
@@ -345,11 +353,7 @@ static void write_agreement(struct json_text *t, sqlite3_stmt *st, const void *c
     JSON_TEXT_LIT(t, "{\"id\":");
     json_text_col_int(t, st, 0);
     write_strings(t, st, 1, keys, 5);
-    JSON_TEXT_LIT(t, ",\"start\":");
-    json_text_col_int(t, st, 6);
-    JSON_TEXT_LIT(t, ",\"end\":");
-    json_text_col_int(t, st, 7);
-    JSON_TEXT_LIT(t, "}");
+    write_offsets_and_close(t, st, 6);
 }
 
 static enum db_status write_entities(struct db *db, int64_t id, struct json_text *t)

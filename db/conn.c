@@ -14,10 +14,8 @@
 
 #include <stdarg.h>
 
-/* The WAL-index header (https://www.sqlite.org/walformat.html): 48 bytes
- * at the start of the -shm file, followed by a second copy that a writer
- * updates first; a reader trusts them only when both agree. */
-#define WAL_INDEX_HEADER 48
+/* How much of the -shm file db_store_version_now maps: its first page,
+ * which holds the WAL-index header (db/conn.h). */
 #define WAL_INDEX_MAP 4096
 
 static void log_to_stderr(const char *message)

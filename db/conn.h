@@ -24,6 +24,10 @@ struct stmt_slot {
 };
 
 #define CONN_STMT_INDEX 1024
+/* The WAL-index header (https://www.sqlite.org/walformat.html): 48 bytes
+ * at the start of the -shm file, followed by a second copy that a writer
+ * updates first; a reader trusts them only when both agree. */
+#define WAL_INDEX_HEADER 48
 
 struct db {
     sqlite3 *handle;
@@ -37,7 +41,7 @@ struct db {
      * not be), and the WAL-index header under which `seen_version` was read. */
     const unsigned char *shm;
     bool shm_tried, seen_valid;
-    unsigned char seen_header[48];
+    unsigned char seen_header[WAL_INDEX_HEADER];
     int64_t seen_version;
 };
 

@@ -263,10 +263,10 @@ enum db_status db_search_compile(const char *query, char *match, size_t matchlen
 struct search_source {
     const char *type;
     const char *fts;
-    /* bm25 (as wb_bm25, db/rank.h) with a weight per indexed column.
-     * Scores of different indexes
-     * are not strictly comparable; the weights put a title or a name (10)
-     * above a summary or an alias (3), above body text and quotes (1). */
+    /* bm25 (as wb_bm25, db/rank.h) with a weight per indexed column. Scores
+     * of different indexes are not strictly comparable; the weights put a
+     * title or a name (10) above a summary or an alias (3), above body text
+     * and quotes (1). */
     const char *rank;
     const char *hit_sql; /* slug, title, snippet of one hit: ?1 MATCH, ?2 id */
     const char *path;

@@ -187,10 +187,11 @@ void response_cache_put(struct response_cache *cache, const char *key, int64_t v
     if (cache == NULL || rep->status != 200 || rep->body == NULL || rep->stream.read != NULL ||
         rep->body_len > cache->max_body)
         return;
-    if (built_us < RESPONSE_CACHE_COSTLY_US && !offered_before(cache, hash_of(key)))
+    uint64_t hash = hash_of(key);
+    if (built_us < RESPONSE_CACHE_COSTLY_US && !offered_before(cache, hash))
         return;
     /* Built outside the lock; swapped in under it. */
-    struct entry fresh = {.hash = hash_of(key), .version = version,
+    struct entry fresh = {.hash = hash, .version = version,
                           .body_len = rep->body_len, .content_type = rep->content_type,
                           .used = atomic_fetch_add(&cache->ticks, 1)};
     fresh.key = strdup(key);

@@ -226,6 +226,23 @@ static void preflight(const struct exchange *ex, struct reply *rep)
     reply_header(rep, "Access-Control-Max-Age", "600");
 }
 
+/* Whether the answer may be gzipped: the client accepts it, and it is not
+ * the export (a stream). */
+static bool wants_gzip(const struct exchange *ex, const struct request *req)
+{
+    return strcmp(ex->match.route->pattern, "/v1/export") != 0 &&
+           negotiate_accepts_gzip(request_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+}
+
+/* A 304 for the tag the client holds, with the headers the 200 would carry. */
+static void reply_not_modified(struct reply *rep, const char *etag, const char *cache_control)
+{
+    rep->status = 304;
+    reply_header(rep, "ETag", etag);
+    reply_header(rep, "Cache-Control", cache_control);
+    reply_header(rep, "Vary", "Accept-Encoding");
+}
+
 /* The cache key of a read: the same target at the same store version is
  * the same answer; the first byte tells identity from gzip, whose tags
  * differ. malloc'd; NULL when there is no cache. */
@@ -254,14 +271,10 @@ static bool answer_from_version(struct server *srv, struct exchange *ex, const s
     if ((held == NULL && srv->cache == NULL) || strcmp(cache, "no-store") == 0 ||
         db_store_version_now(req->db, &version) != DB_OK)
         return false;
-    ex->gzip_ok = strcmp(route->pattern, "/v1/export") != 0 &&
-                  negotiate_accepts_gzip(request_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    ex->gzip_ok = wants_gzip(ex, req);
     etag_format(etag, sizeof etag, version, ex->target, ex->gzip_ok);
     if (held != NULL && etag_list_matches(held, etag)) {
-        rep->status = 304;
-        reply_header(rep, "ETag", etag);
-        reply_header(rep, "Cache-Control", cache);
-        reply_header(rep, "Vary", "Accept-Encoding");
+        reply_not_modified(rep, etag, cache);
         return true;
     }
     char *key = cache_key(srv, ex);
@@ -270,9 +283,10 @@ static bool answer_from_version(struct server *srv, struct exchange *ex, const s
     return hit;
 }
 
-/* A read inside its snapshot: the ETag comes from the store version and
- * the target alone, so a client that has this version gets 304 without
- * the answer being built at all. */
+/* A read inside its snapshot, after answer_from_version found neither a
+ * 304 nor a kept answer: the ETag comes from the snapshot's version (a
+ * commit may have come since, making the client's tag current after all),
+ * and the answer built is offered to the response cache. */
 static void answer_read(struct server *srv, struct exchange *ex, const struct request *req,
                         struct reply *rep, const struct query *query)
 {
@@ -282,24 +296,16 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
     const char *cache = negotiate_cache_control(route, false, srv->cfg.auth_all);
     bool cacheable = strcmp(cache, "no-store") != 0;
 
-    ex->gzip_ok = strcmp(route->pattern, "/v1/export") != 0 &&
-                  negotiate_accepts_gzip(request_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+    ex->gzip_ok = wants_gzip(ex, req);
     if (cacheable && db_store_version(req->db, &version) == DB_OK) {
         etag_format(etag, sizeof etag, version, ex->target, ex->gzip_ok);
         const char *held = request_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
         if (held != NULL && etag_list_matches(held, etag)) {
-            rep->status = 304;
-            reply_header(rep, "ETag", etag);
-            reply_header(rep, "Cache-Control", cache);
-            reply_header(rep, "Vary", "Accept-Encoding");
+            reply_not_modified(rep, etag, cache);
             return;
         }
     }
     char *key = etag[0] != '\0' ? cache_key(srv, ex) : NULL;
-    if (key != NULL && response_cache_get(srv->cache, key, version, rep)) {
-        free(key);
-        return;
-    }
     rep->fields = query_get(query, "fields");
     struct timespec build_start;
     clock_gettime(CLOCK_MONOTONIC, &build_start);
