@@ -22,6 +22,10 @@ typedef int (*handler_fn)(const struct request *req, struct reply *rep);
 /* Served from memory with its own validators and Cache-Control (the
  * dashboard's files), which the server leaves as they are. */
 #define ROUTE_STATIC 8u
+/* A read that can take milliseconds on a large store (ranking, counting
+ * co-mentions): when the response cache does not have it, it is built on
+ * a slow-read thread while the worker goes on with its other connections. */
+#define ROUTE_SLOW 16u
 
 struct route {
     const char *method;

@@ -16,6 +16,7 @@
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/negotiate.h"
+#include "server/offload.h"
 #include "server/query.h"
 #include "server/reply.h"
 #include "server/request.h"
@@ -33,15 +34,20 @@
 #define RESPONSE_CACHE_MAX_BODY (64 * 1024)
 /* All the bodies the response cache holds at once. */
 #define RESPONSE_CACHE_MAX_BYTES (16 * 1024 * 1024)
+/* Slow reads waiting for a slow-read thread; past this a worker builds the
+ * answer itself, as if there were no such threads. */
+#define SLOW_READS_QUEUED 256
 
 struct server {
     struct MHD_Daemon *daemon;
     struct store *store;
     struct config cfg;
     atomic_int in_flight;
+    atomic_int slow_suspended; /* connections suspended for a slow read, not yet answered */
     unsigned short port;
     struct metrics *metrics;
     struct response_cache *cache; /* NULL when --response-cache is 0 */
+    struct offload *slow_reads;   /* builds ROUTE_SLOW answers the cache lacks */
 };
 
 /* One request's state, from the request line to the completion callback. */
@@ -66,6 +72,16 @@ struct exchange {
     char client[32]; /* the API key's public id, or "anonymous" */
     const struct route *metric_route; /* what the metrics count it under */
     char request_id[REQUEST_ID_MAX + 1];
+    /* The routed request, owned here (not by dispatch) so that a slow read
+     * can finish on another thread: req points into query, path and id. */
+    struct query query;
+    char *path, *id;
+    struct request req;
+    /* A slow read on srv->slow_reads: the connection is suspended until
+     * slow_reply holds its answer. */
+    struct MHD_Connection *connection;
+    bool slow_pending;
+    struct reply slow_reply;
 };
 
 static uint64_t micros_since(const struct timespec *start)
@@ -113,6 +129,10 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     free(ex->body);
     if (ex->body_file != NULL)
         fclose(ex->body_file);
+    query_free(&ex->query);
+    free(ex->path);
+    free(ex->id);
+    reply_free(&ex->slow_reply);
     free(ex);
     *req_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
@@ -326,13 +346,48 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
     free(key);
 }
 
-/* Runs the routed request's handler; fills rep. */
-static void dispatch(struct server *srv, struct MHD_Connection *connection, struct exchange *ex,
+/* A read inside one snapshot of the store. */
+static void read_in_snapshot(struct server *srv, struct exchange *ex, const struct request *req,
+                             struct reply *rep)
+{
+    if (db_snapshot_begin(req->db) != DB_OK) {
+        reply_header(rep, "Retry-After", "1");
+        reply_problem(rep, 503, NULL, "the database is busy; retry shortly");
+        return;
+    }
+    answer_read(srv, ex, req, rep, req->query);
+    db_snapshot_end(req->db);
+}
+
+/* A slow read, on a slow-read thread (or on the worker when their queue is
+ * full). The connection stays suspended meanwhile, so libmicrohttpd leaves
+ * it and its headers alone; resuming hands the exchange back to the worker,
+ * which sends slow_reply, so nothing here may touch ex after that. */
+static void run_slow_read(void *job)
+{
+    struct exchange *ex = job;
+    struct server *srv = ex->server;
+    struct reply rep = {0};
+
+    ex->req.db = store_reader(srv->store);
+    if (ex->req.db == NULL) {
+        reply_header(&rep, "Retry-After", "1");
+        reply_problem(&rep, 503, NULL, "the database cannot be opened; see the server log");
+    } else if (!answer_from_version(srv, ex, &ex->req, &rep)) {
+        /* Asked again while queued behind its first build, it is a cache
+         * hit by now: checked above, before building it a second time. */
+        read_in_snapshot(srv, ex, &ex->req, &rep);
+    }
+    ex->slow_reply = rep;
+    MHD_resume_connection(ex->connection);
+}
+
+/* Runs the routed request's handler and fills rep; false when the answer
+ * comes later, from a slow-read thread. */
+static bool dispatch(struct server *srv, struct MHD_Connection *connection, struct exchange *ex,
                      struct reply *rep)
 {
-    struct query query = {0};
     struct route_match match = ex->match;
-    char *path = NULL, *id = NULL;
     const char *bad_name = NULL;
     const char *question = strchr(ex->target, '?');
     const char *raw_path = ex->raw_path;
@@ -340,43 +395,43 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
 
     if (strcmp(ex->method, "OPTIONS") == 0 && ex->routed == ROUTE_BAD_METHOD) {
         preflight(ex, rep);
-        goto done;
+        return true;
     }
     if (ex->routed != ROUTE_FOUND) {
         routing_problem(ex, rep);
-        goto done;
+        return true;
     }
     ex->route = match.route->pattern;
 
-    if (match.id != NULL && !query_decode(match.id, match.id_len, false, &id)) {
+    if (match.id != NULL && !query_decode(match.id, match.id_len, false, &ex->id)) {
         reply_problem(rep, 400, "id", "the id has invalid percent-encoding or characters");
-        goto done;
+        return true;
     }
-    if (!query_decode(raw_path, path_len, false, &path)) {
+    if (!query_decode(raw_path, path_len, false, &ex->path)) {
         reply_problem(rep, 400, "path", "the path has invalid percent-encoding or characters");
-        goto done;
+        return true;
     }
-    switch (query_parse(question ? question + 1 : NULL, &query, &bad_name)) {
+    switch (query_parse(question ? question + 1 : NULL, &ex->query, &bad_name)) {
     case QUERY_OK: break;
     case QUERY_BAD_ENCODING:
         reply_problem(rep, 400, bad_name, "invalid percent-encoding or characters");
-        goto done;
+        return true;
     case QUERY_DUPLICATE:
         reply_problem(rep, 400, bad_name, "given more than once");
-        goto done;
+        return true;
     case QUERY_TOO_MANY:
         reply_problem(rep, 400, "query", "too many query parameters");
-        goto done;
+        return true;
     case QUERY_NO_MEMORY:
         reply_problem(rep, 500, NULL, "out of memory");
-        goto done;
+        return true;
     }
 
-    struct request req = {
+    ex->req = (struct request){
         .method = ex->method,
-        .path = path,
-        .id = id,
-        .query = &query,
+        .path = ex->path,
+        .id = ex->id,
+        .query = &ex->query,
         .body = ex->body,
         .body_len = ex->body_len,
         .body_file = ex->body_file,
@@ -386,38 +441,41 @@ static void dispatch(struct server *srv, struct MHD_Connection *connection, stru
         .client = ex->client,
         .metrics = srv->metrics,
     };
+    struct request *req = &ex->req;
     if (match.route->flags & ROUTE_NO_DB) {
-        match.route->handler(&req, rep);
+        match.route->handler(req, rep);
         if (!(match.route->flags & ROUTE_STATIC))
             reply_header(rep, "Cache-Control", "no-store");
-        goto done;
+        return true;
     }
-    req.db = store_reader(srv->store);
-    if (req.db == NULL) {
+    req->db = store_reader(srv->store);
+    if (req->db == NULL) {
         reply_header(rep, "Retry-After", "1");
         reply_problem(rep, 503, NULL, "the database cannot be opened; see the server log");
-        goto done;
+        return true;
     }
     /* A read answers from one snapshot. A write does not hold one: a reader
      * kept open across the commit would pin the WAL so it never restarts. */
     if (ex->is_write) {
-        match.route->handler(&req, rep);
+        match.route->handler(req, rep);
         reply_header(rep, "Cache-Control", "no-store");
-        goto done;
+        return true;
     }
-    if (answer_from_version(srv, ex, &req, rep))
-        goto done;
-    if (db_snapshot_begin(req.db) != DB_OK) {
-        reply_header(rep, "Retry-After", "1");
-        reply_problem(rep, 503, NULL, "the database is busy; retry shortly");
-        goto done;
+    if (answer_from_version(srv, ex, req, rep))
+        return true;
+    if ((match.route->flags & ROUTE_SLOW) && srv->slow_reads != NULL) {
+        /* Suspended before it is queued: the job may finish, and resume
+         * the connection, before offload_submit returns. */
+        ex->connection = connection;
+        ex->slow_pending = true;
+        atomic_fetch_add(&srv->slow_suspended, 1);
+        MHD_suspend_connection(connection);
+        if (!offload_submit(srv->slow_reads, run_slow_read, ex))
+            run_slow_read(ex);
+        return false;
     }
-    answer_read(srv, ex, &req, rep, &query);
-    db_snapshot_end(req.db);
-done:
-    query_free(&query);
-    free(path);
-    free(id);
+    read_in_snapshot(srv, ex, req, rep);
+    return true;
 }
 
 /* Keeps an upload chunk, in memory or in the spool file. Past the limit the
@@ -598,6 +656,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             return send_reply(connection, ex, &rep);
         return MHD_YES;
     }
+    if (ex->slow_pending) {
+        /* Called again once run_slow_read resumed the connection. */
+        ex->slow_pending = false;
+        atomic_fetch_sub(&srv->slow_suspended, 1);
+        return send_reply(connection, ex, &ex->slow_reply);
+    }
     if (*upload_data_size > 0) {
         append_body(ex, upload_data, *upload_data_size);
         *upload_data_size = 0;
@@ -614,8 +678,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     } else {
         if (ex->body_file != NULL && (fflush(ex->body_file) != 0 || fseek(ex->body_file, 0, SEEK_SET) != 0))
             reply_problem(&rep, 503, NULL, "the upload could not be read back");
-        else
-            dispatch(srv, connection, ex, &rep);
+        else if (!dispatch(srv, connection, ex, &rep))
+            return MHD_YES; /* suspended until a slow-read thread answers */
     }
     return send_reply(connection, ex, &rep);
 }
@@ -651,14 +715,15 @@ struct server *server_start(const struct config *cfg, struct store *store)
     struct sockaddr_in v4 = {0};
     struct sockaddr_in6 v6 = {0};
     const struct sockaddr *addr;
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
-                         MHD_USE_ERROR_LOG;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+                         MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
     if (srv == NULL)
         return NULL;
     srv->cfg = *cfg;
     srv->store = store;
     atomic_init(&srv->in_flight, 0);
+    atomic_init(&srv->slow_suspended, 0);
     srv->metrics = metrics_new(cfg->db_path);
     if (srv->metrics == NULL || !metrics_add_routes(srv->metrics, routes, route_count) ||
         !metrics_add_routes(srv->metrics, dashboard_routes, dashboard_route_count) ||
@@ -668,6 +733,12 @@ struct server *server_start(const struct config *cfg, struct store *store)
     srv->cache = response_cache_new((size_t)cfg->response_cache_entries, RESPONSE_CACHE_MAX_BODY,
                                     RESPONSE_CACHE_MAX_BYTES);
     if (cfg->response_cache_entries > 0 && srv->cache == NULL)
+        goto fail;
+    /* As many slow-read threads as workers: on a busy machine they share
+     * the cores with the workers, which keep answering meanwhile. */
+    srv->slow_reads = offload_start((unsigned)(cfg->threads > 1 ? cfg->threads : 1),
+                                    SLOW_READS_QUEUED);
+    if (srv->slow_reads == NULL)
         goto fail;
 
     if (strchr(cfg->listen_host, ':') != NULL) {
@@ -709,6 +780,7 @@ struct server *server_start(const struct config *cfg, struct store *store)
     store_set_write_observer(store, metrics_write_done, srv->metrics);
     return srv;
 fail:
+    offload_stop(srv->slow_reads);
     response_cache_free(srv->cache);
     metrics_free(srv->metrics);
     free(srv);
@@ -729,6 +801,12 @@ void server_stop(struct server *srv, int grace_ms)
     MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
     for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < grace_ms; waited += 10)
         usleep(10 * 1000);
+    /* Slow reads still queued are answered, and their connections handed
+     * back, before the daemon goes: libmicrohttpd must not be stopped with
+     * a connection suspended. The workers are still running to take them. */
+    offload_stop(srv->slow_reads);
+    for (int waited = 0; atomic_load(&srv->slow_suspended) > 0 && waited < 2000; waited++)
+        usleep(1000);
     MHD_stop_daemon(srv->daemon);
     /* After quiescing, the listening socket is ours to close. */
     if (listener != MHD_INVALID_SOCKET)

@@ -1,0 +1,265 @@
+/* Slow reads (ROUTE_SLOW: search, related, graph, timeline) that the
+ * response cache lacks are built on threads of their own while the
+ * connection waits suspended (server/offload.c). These tests hold that
+ * path to the answers an ordinary read gives: under concurrency, with
+ * revalidation and paging, and across a stop with reads still queued.
+ * The pool itself is tested alone (suite offload). */
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/config.h"
+#include "server/offload.h"
+#include "support/http.h"
+#include "support/test_server.h"
+
+/* ---- the pool alone ---------------------------------------------------- */
+
+struct counter {
+    atomic_int ran;
+    pthread_mutex_t gate; /* held by the test to keep the threads busy */
+};
+
+static void count_job(void *job)
+{
+    struct counter *c = job;
+    pthread_mutex_lock(&c->gate);
+    pthread_mutex_unlock(&c->gate);
+    atomic_fetch_add(&c->ran, 1);
+}
+
+Test(offload, every_queued_job_runs_and_a_full_queue_says_so)
+{
+    struct counter c = {.gate = PTHREAD_MUTEX_INITIALIZER};
+    atomic_init(&c.ran, 0);
+    pthread_mutex_lock(&c.gate);
+    struct offload *pool = offload_start(2, 4);
+    cr_assert_not_null(pool);
+
+    /* Two jobs block the two threads on the gate; four more fill the
+     * queue, and the next one is refused, not dropped. */
+    int accepted = 0;
+    for (int i = 0; i < 6; i++)
+        accepted += offload_submit(pool, count_job, &c);
+    for (int waited = 0; accepted < 6 && waited < 200; waited++) {
+        usleep(5000); /* until both threads have taken their first job */
+        accepted += offload_submit(pool, count_job, &c);
+    }
+    cr_assert_eq(accepted, 6, "the queue took %d of 6", accepted);
+    cr_assert_not(offload_submit(pool, count_job, &c), "a full queue accepted a job");
+
+    /* Stopping runs what is queued: every accepted job owes an answer. */
+    pthread_mutex_unlock(&c.gate);
+    offload_stop(pool);
+    cr_assert_eq(atomic_load(&c.ran), 6);
+}
+
+Test(offload, a_stopped_pool_with_nothing_queued_stops_at_once)
+{
+    struct offload *pool = offload_start(3, 8);
+    cr_assert_not_null(pool);
+    offload_stop(pool);
+    offload_stop(NULL);
+}
+
+/* ---- over HTTP ---------------------------------------------------------- */
+
+/* Every read here misses the cache: each slow one goes through the pool. */
+static void no_response_cache(struct config *cfg)
+{
+    cfg->response_cache_entries = 0;
+}
+
+TestSuite(slow_reads, .timeout = 60);
+
+static const char *const paths[] = {
+    "/v1/search?q=memorandum",
+    "/v1/search?q=defense+cooperation&limit=2",
+    "/v1/search?q=gates&type=entity",
+    "/v1/search?q=%22not+a+threat%22",
+    "/v1/search?q=",                          /* a 400, from a slow-read thread */
+    "/v1/entities/robert-gates/related",
+    "/v1/entities/no-such-entity/related",   /* a 404 */
+    "/v1/graph?entity=robert-gates&depth=2",
+    "/v1/timeline?entity=robert-gates",
+    "/v1/articles/us-russian-defense-chiefs-promote-deeper-ties",
+    "/v1/entities?type=person",
+};
+#define PATH_COUNT (sizeof paths / sizeof paths[0])
+
+struct answer {
+    long status;
+    char *body;
+    size_t len;
+};
+
+static size_t collect(char *data, size_t size, size_t n, void *ctx)
+{
+    struct answer *a = ctx;
+    char *grown = realloc(a->body, a->len + size * n + 1);
+    if (grown == NULL)
+        return 0;
+    memcpy(grown + a->len, data, size * n);
+    a->body = grown;
+    a->len += size * n;
+    a->body[a->len] = '\0';
+    return size * n;
+}
+
+/* A GET that never asserts (it runs on threads of the test): false when
+ * no answer came. */
+static bool fetch(unsigned short port, const char *path, struct answer *out)
+{
+    char url[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
+    CURL *curl = curl_easy_init();
+    if (curl == NULL)
+        return false;
+    memset(out, 0, sizeof *out);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    bool ok = curl_easy_perform(curl) == CURLE_OK;
+    if (ok)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_easy_cleanup(curl);
+    return ok;
+}
+
+struct client {
+    unsigned short port;
+    unsigned offset;            /* where in paths this client starts */
+    const struct answer *serial; /* the expected answers, by path */
+    int rounds;
+    int mismatches, failures;
+    atomic_bool *stop;          /* NULL: run all rounds */
+    atomic_int answered;
+};
+
+static void *run_client(void *arg)
+{
+    struct client *c = arg;
+    for (int r = 0; r < c->rounds; r++) {
+        for (size_t i = 0; i < PATH_COUNT; i++) {
+            if (c->stop != NULL && atomic_load(c->stop))
+                return NULL;
+            size_t p = (i + c->offset) % PATH_COUNT;
+            struct answer got;
+            if (!fetch(c->port, paths[p], &got)) {
+                c->failures++;
+                continue;
+            }
+            atomic_fetch_add(&c->answered, 1);
+            if (c->serial != NULL &&
+                (got.status != c->serial[p].status || got.len != c->serial[p].len ||
+                 memcmp(got.body, c->serial[p].body, got.len) != 0))
+                c->mismatches++;
+            else if (c->serial == NULL && got.status != 200 && got.status != 400 &&
+                     got.status != 404)
+                c->mismatches++;
+            free(got.body);
+        }
+    }
+    return NULL;
+}
+
+Test(slow_reads, many_clients_at_once_get_what_one_client_gets)
+{
+    struct test_server *ts = test_server_start_config(no_response_cache, true);
+    struct answer serial[PATH_COUNT];
+    for (size_t p = 0; p < PATH_COUNT; p++)
+        cr_assert(fetch(ts->port, paths[p], &serial[p]), "%s: no answer", paths[p]);
+    cr_assert_eq(serial[0].status, 200, "%s", serial[0].body);
+    cr_assert_eq(serial[4].status, 400, "%s", serial[4].body);
+    cr_assert_eq(serial[6].status, 404, "%s", serial[6].body);
+    for (size_t p = 7; p < PATH_COUNT; p++)
+        cr_assert_eq(serial[p].status, 200, "%s: %s", paths[p], serial[p].body);
+
+    enum { CLIENTS = 12 };
+    struct client clients[CLIENTS];
+    pthread_t threads[CLIENTS];
+    for (unsigned i = 0; i < CLIENTS; i++) {
+        clients[i] = (struct client){.port = ts->port, .offset = i, .serial = serial, .rounds = 8};
+        cr_assert_eq(pthread_create(&threads[i], NULL, run_client, &clients[i]), 0);
+    }
+    int answered = 0;
+    for (unsigned i = 0; i < CLIENTS; i++) {
+        pthread_join(threads[i], NULL);
+        cr_expect_eq(clients[i].failures, 0, "client %u: %d requests got no answer", i,
+                     clients[i].failures);
+        cr_expect_eq(clients[i].mismatches, 0, "client %u: %d answers differed", i,
+                     clients[i].mismatches);
+        answered += atomic_load(&clients[i].answered);
+    }
+    cr_assert_eq(answered, CLIENTS * 8 * (int)PATH_COUNT);
+    for (size_t p = 0; p < PATH_COUNT; p++)
+        free(serial[p].body);
+    test_server_stop(ts);
+}
+
+Test(slow_reads, a_slow_read_carries_its_tag_pages_and_revalidates)
+{
+    struct test_server *ts = test_server_start_config(no_response_cache, true);
+    struct http_result first = http_get(ts, "/v1/search?q=defense&limit=1");
+    cr_assert_eq(first.status, 200, "%s", first.body);
+    cr_assert_not_null(http_header(&first, "ETag"));
+    cr_assert_not_null(http_header(&first, "Link"), "a first page of several has a next link");
+    cr_assert_str_eq(http_header(&first, "Vary"), "Accept-Encoding");
+
+    char tag[96];
+    snprintf(tag, sizeof tag, "If-None-Match: %s", http_header(&first, "ETag"));
+    const char *const held[] = {tag, NULL};
+    struct http_result again = http_request(ts, "GET", "/v1/search?q=defense&limit=1", NULL, 0,
+                                            held);
+    cr_assert_eq(again.status, 304);
+    cr_assert_eq(again.body_len, 0);
+
+    struct http_result head = http_request(ts, "HEAD", "/v1/search?q=defense&limit=1", NULL, 0,
+                                           NULL);
+    cr_assert_eq(head.status, 200);
+    cr_assert_str_eq(http_header(&head, "ETag"), http_header(&first, "ETag"));
+    cr_assert_eq(head.body_len, 0);
+
+    http_result_free(&head);
+    http_result_free(&again);
+    http_result_free(&first);
+    test_server_stop(ts);
+}
+
+Test(slow_reads, stopping_with_slow_reads_in_flight_answers_or_closes_each)
+{
+    struct test_server *ts = test_server_start_config(no_response_cache, true);
+    enum { CLIENTS = 16 };
+    atomic_bool stop;
+    atomic_init(&stop, false);
+    struct client clients[CLIENTS];
+    pthread_t threads[CLIENTS];
+    for (unsigned i = 0; i < CLIENTS; i++) {
+        clients[i] = (struct client){.port = ts->port, .offset = i, .rounds = 1000, .stop = &stop};
+        cr_assert_eq(pthread_create(&threads[i], NULL, run_client, &clients[i]), 0);
+    }
+    /* Until the clients have been answered a few hundred times, then stop
+     * the server under them: the queued reads are answered or their
+     * connections closed, and the process neither hangs nor aborts. */
+    int answered = 0;
+    for (int waited = 0; answered < 300 && waited < 2000; waited++) {
+        usleep(5000);
+        answered = 0;
+        for (unsigned i = 0; i < CLIENTS; i++)
+            answered += atomic_load(&clients[i].answered);
+    }
+    test_server_stop(ts);
+    atomic_store(&stop, true);
+    for (unsigned i = 0; i < CLIENTS; i++) {
+        pthread_join(threads[i], NULL);
+        cr_expect_eq(clients[i].mismatches, 0, "client %u had an unexpected status", i);
+    }
+    cr_assert_geq(answered, 300);
+}
