@@ -315,8 +315,12 @@ static bool bulk_begin(struct db *w, struct bulk_state *bulk, struct record_erro
  * level. A rebuild of a million articles makes thousands of segments that
  * way, each term's postings rewritten at every level. With 256 MiB there are
  * a few dozen segments: a 1M-article rebuild took 277 s the first way, and a
- * 100k one 15.5 s against 9.5 s. The setting is kept in the index's config,
- * so it is put back afterwards for ordinary writes. */
+ * 100k one 15.5 s against 9.5 s. Those few dozen big segments must then be
+ * merged into one ('optimize') before the store is used: left as they are,
+ * FTS5's automatic merging took them on a piece at a time in the next
+ * writes, and the first two hundred posts on a 1M store wrote 4 GB of WAL.
+ * The hash size is kept in the index's config, so it is put back afterwards
+ * for ordinary writes. */
 #define BULK_FTS_HASHSIZE (256 << 20)
 #define DEFAULT_FTS_HASHSIZE (1 << 20)
 
@@ -328,6 +332,9 @@ static bool rebuild_index(struct db *w, const char *index)
     if (conn_exec(w, sql) != DB_OK)
         return false;
     snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES ('rebuild')", index, index);
+    if (conn_exec(w, sql) != DB_OK)
+        return false;
+    snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES ('optimize')", index, index);
     if (conn_exec(w, sql) != DB_OK)
         return false;
     snprintf(sql, sizeof sql, "INSERT INTO %s (%s, rank) VALUES ('hashsize', %d)", index, index,
