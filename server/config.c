@@ -18,6 +18,7 @@ void config_defaults(struct config *cfg)
     cfg->busy_timeout_ms = 5000;
     cfg->cache_size_kib = 16384;
     cfg->response_cache_entries = 1024;
+    cfg->slow_reads_queued = 256;
     cfg->connection_timeout_s = 30;
     cfg->connection_limit = 1024;
     cfg->access_log = true;

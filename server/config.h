@@ -32,6 +32,9 @@ struct config {
     bool auth_all;         /* reads need an API key too, not only writes */
     bool no_dashboard;     /* do not serve the browser dashboard at / */
     char user[64];         /* "" keeps the user the process was started as */
+    /* Slow reads waiting for a slow-read thread; past it a worker builds
+     * the answer itself. No flag sets it: tests make it small. */
+    size_t slow_reads_queued;
 };
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_INVALID, CONFIG_PRINT };

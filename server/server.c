@@ -34,9 +34,6 @@
 #define RESPONSE_CACHE_MAX_BODY (64 * 1024)
 /* All the bodies the response cache holds at once. */
 #define RESPONSE_CACHE_MAX_BYTES (16 * 1024 * 1024)
-/* Slow reads waiting for a slow-read thread; past this a worker builds the
- * answer itself, as if there were no such threads. */
-#define SLOW_READS_QUEUED 256
 
 struct server {
     struct MHD_Daemon *daemon;
@@ -737,7 +734,7 @@ struct server *server_start(const struct config *cfg, struct store *store)
     /* As many slow-read threads as workers: on a busy machine they share
      * the cores with the workers, which keep answering meanwhile. */
     srv->slow_reads = offload_start((unsigned)(cfg->threads > 1 ? cfg->threads : 1),
-                                    SLOW_READS_QUEUED);
+                                    cfg->slow_reads_queued);
     if (srv->slow_reads == NULL)
         goto fail;
 

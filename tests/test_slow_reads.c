@@ -170,9 +170,10 @@ static void *run_client(void *arg)
     return NULL;
 }
 
-Test(slow_reads, many_clients_at_once_get_what_one_client_gets)
+/* Twelve clients, eight rounds each over every path, all at once: each
+ * answer must be the one a lone client got. */
+static void compare_concurrent_with_serial(struct test_server *ts)
 {
-    struct test_server *ts = test_server_start_config(no_response_cache, true);
     struct answer serial[PATH_COUNT];
     for (size_t p = 0; p < PATH_COUNT; p++)
         cr_assert(fetch(ts->port, paths[p], &serial[p]), "%s: no answer", paths[p]);
@@ -201,6 +202,27 @@ Test(slow_reads, many_clients_at_once_get_what_one_client_gets)
     cr_assert_eq(answered, CLIENTS * 8 * (int)PATH_COUNT);
     for (size_t p = 0; p < PATH_COUNT; p++)
         free(serial[p].body);
+}
+
+Test(slow_reads, many_clients_at_once_get_what_one_client_gets)
+{
+    struct test_server *ts = test_server_start_config(no_response_cache, true);
+    compare_concurrent_with_serial(ts);
+    test_server_stop(ts);
+}
+
+/* A queue of one: most slow reads find it full and are built by the worker
+ * that took them, suspended and resumed on the same call. */
+static void tiny_slow_read_queue(struct config *cfg)
+{
+    cfg->response_cache_entries = 0;
+    cfg->slow_reads_queued = 1;
+}
+
+Test(slow_reads, a_full_queue_has_the_worker_build_the_same_answers)
+{
+    struct test_server *ts = test_server_start_config(tiny_slow_read_queue, true);
+    compare_concurrent_with_serial(ts);
     test_server_stop(ts);
 }
 
