@@ -115,6 +115,10 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     struct exchange *ex = *req_cls;
     if (ex == NULL)
         return;
+    /* Resumed, but closed before its answer could be sent (the client
+     * went away meanwhile). */
+    if (ex->slow_pending)
+        atomic_fetch_sub(&srv->slow_suspended, 1);
     if (ex->status != 0) {
         uint64_t us = micros_since(&ex->started_at);
         log_access(ex->method, ex->target ? ex->target : "", ex->route, ex->status, ex->bytes,
