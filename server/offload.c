@@ -10,10 +10,12 @@ struct offload_job {
 
 struct offload {
     pthread_mutex_t lock;
-    pthread_cond_t ready; /* a job was queued, or the pool is stopping */
+    pthread_cond_t ready; /* a job was queued, or the pool is draining */
     struct offload_job *ring;
     size_t capacity, head, count;
-    bool stopping;
+    size_t reserved; /* places taken whose job is not queued yet */
+    bool draining;
+    bool drained; /* the threads are joined */
     pthread_t *threads;
     unsigned started;
 };
@@ -23,10 +25,10 @@ static void *work(void *arg)
     struct offload *pool = arg;
     pthread_mutex_lock(&pool->lock);
     for (;;) {
-        while (pool->count == 0 && !pool->stopping)
+        while (pool->count == 0 && (!pool->draining || pool->reserved > 0))
             pthread_cond_wait(&pool->ready, &pool->lock);
-        /* A stopping pool still runs what was queued: each job owes its
-         * caller an answer. */
+        /* A draining pool still runs what was queued or reserved: each job
+         * owes its caller an answer. */
         if (pool->count == 0)
             break;
         struct offload_job next = pool->ring[pool->head];
@@ -51,12 +53,12 @@ struct offload *offload_start(unsigned threads, size_t max_queued)
     pool->ring = calloc(pool->capacity, sizeof *pool->ring);
     pool->threads = calloc(threads > 0 ? threads : 1, sizeof *pool->threads);
     if (pool->ring == NULL || pool->threads == NULL) {
-        offload_stop(pool);
+        offload_free(pool);
         return NULL;
     }
     for (unsigned i = 0; i < (threads > 0 ? threads : 1); i++) {
         if (pthread_create(&pool->threads[i], NULL, work, pool) != 0) {
-            offload_stop(pool);
+            offload_free(pool);
             return NULL;
         }
         pool->started++;
@@ -64,30 +66,48 @@ struct offload *offload_start(unsigned threads, size_t max_queued)
     return pool;
 }
 
-bool offload_submit(struct offload *pool, offload_fn run, void *job)
+bool offload_reserve(struct offload *pool)
 {
     pthread_mutex_lock(&pool->lock);
-    bool queued = !pool->stopping && pool->count < pool->capacity;
-    if (queued) {
-        pool->ring[(pool->head + pool->count) % pool->capacity] =
-            (struct offload_job){.run = run, .job = job};
-        pool->count++;
-        pthread_cond_signal(&pool->ready);
-    }
+    bool taken = !pool->draining && pool->count + pool->reserved < pool->capacity;
+    if (taken)
+        pool->reserved++;
     pthread_mutex_unlock(&pool->lock);
-    return queued;
+    return taken;
 }
 
-void offload_stop(struct offload *pool)
+void offload_submit(struct offload *pool, offload_fn run, void *job)
+{
+    pthread_mutex_lock(&pool->lock);
+    pool->ring[(pool->head + pool->count) % pool->capacity] =
+        (struct offload_job){.run = run, .job = job};
+    pool->count++;
+    pool->reserved--;
+    /* Broadcast: while draining, every thread waits for the last
+     * reserved place to be filled before it may leave. */
+    pthread_cond_broadcast(&pool->ready);
+    pthread_mutex_unlock(&pool->lock);
+}
+
+void offload_drain(struct offload *pool)
+{
+    pthread_mutex_lock(&pool->lock);
+    bool joined = pool->drained;
+    pool->draining = true;
+    pool->drained = true;
+    pthread_cond_broadcast(&pool->ready);
+    pthread_mutex_unlock(&pool->lock);
+    if (joined)
+        return;
+    for (unsigned i = 0; i < pool->started; i++)
+        pthread_join(pool->threads[i], NULL);
+}
+
+void offload_free(struct offload *pool)
 {
     if (pool == NULL)
         return;
-    pthread_mutex_lock(&pool->lock);
-    pool->stopping = true;
-    pthread_cond_broadcast(&pool->ready);
-    pthread_mutex_unlock(&pool->lock);
-    for (unsigned i = 0; i < pool->started; i++)
-        pthread_join(pool->threads[i], NULL);
+    offload_drain(pool);
     pthread_cond_destroy(&pool->ready);
     pthread_mutex_destroy(&pool->lock);
     free(pool->threads);

@@ -14,10 +14,19 @@ typedef void (*offload_fn)(void *job);
  * when a thread cannot be started. */
 struct offload *offload_start(unsigned threads, size_t max_queued);
 
-/* Queues run(job) for one of the threads. False when the queue is full or
- * stopping: the caller then runs the job itself. */
-bool offload_submit(struct offload *pool, offload_fn run, void *job);
+/* Takes a place in the queue for one job. False when the queue is full or
+ * the pool is draining: the caller then does the work itself. A place is
+ * taken first so that the caller can prepare for the job (suspend its
+ * connection) knowing the job will run. */
+bool offload_reserve(struct offload *pool);
 
-/* Runs every job still queued, then joins the threads and frees the pool.
- * NULL is ignored. */
-void offload_stop(struct offload *pool);
+/* Queues run(job) in a place taken by offload_reserve; it always runs. */
+void offload_submit(struct offload *pool, offload_fn run, void *job);
+
+/* Stops taking jobs (offload_reserve says false from now on), runs every
+ * job queued or reserved, and joins the threads. The pool stays valid for
+ * offload_reserve until offload_free. Calling it again does nothing. */
+void offload_drain(struct offload *pool);
+
+/* Drains the pool if that was not done, and frees it. NULL is ignored. */
+void offload_free(struct offload *pool);

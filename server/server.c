@@ -360,10 +360,10 @@ static void read_in_snapshot(struct server *srv, struct exchange *ex, const stru
     db_snapshot_end(req->db);
 }
 
-/* A slow read, on a slow-read thread (or on the worker when their queue is
- * full). The connection stays suspended meanwhile, so libmicrohttpd leaves
- * it and its headers alone; resuming hands the exchange back to the worker,
- * which sends slow_reply, so nothing here may touch ex after that. */
+/* A slow read, on a slow-read thread. The connection stays suspended
+ * meanwhile, so libmicrohttpd leaves it and its headers alone; resuming
+ * hands the exchange back to the worker, which sends slow_reply, so nothing
+ * here may touch ex after that. */
 static void run_slow_read(void *job)
 {
     struct exchange *ex = job;
@@ -464,15 +464,16 @@ static bool dispatch(struct server *srv, struct MHD_Connection *connection, stru
     }
     if (answer_from_version(srv, ex, req, rep))
         return true;
-    if ((match.route->flags & ROUTE_SLOW) && srv->slow_reads != NULL) {
+    /* With the queue full, or the server stopping, the worker builds a slow
+     * read itself, as if there were no slow-read threads. */
+    if ((match.route->flags & ROUTE_SLOW) && offload_reserve(srv->slow_reads)) {
         /* Suspended before it is queued: the job may finish, and resume
-         * the connection, before offload_submit returns. */
+         * the connection, as soon as it is. */
         ex->connection = connection;
         ex->slow_pending = true;
         atomic_fetch_add(&srv->slow_suspended, 1);
         MHD_suspend_connection(connection);
-        if (!offload_submit(srv->slow_reads, run_slow_read, ex))
-            run_slow_read(ex);
+        offload_submit(srv->slow_reads, run_slow_read, ex);
         return false;
     }
     read_in_snapshot(srv, ex, req, rep);
@@ -781,7 +782,7 @@ struct server *server_start(const struct config *cfg, struct store *store)
     store_set_write_observer(store, metrics_write_done, srv->metrics);
     return srv;
 fail:
-    offload_stop(srv->slow_reads);
+    offload_free(srv->slow_reads);
     response_cache_free(srv->cache);
     metrics_free(srv->metrics);
     free(srv);
@@ -804,11 +805,14 @@ void server_stop(struct server *srv, int grace_ms)
         usleep(10 * 1000);
     /* Slow reads still queued are answered, and their connections handed
      * back, before the daemon goes: libmicrohttpd must not be stopped with
-     * a connection suspended. The workers are still running to take them. */
-    offload_stop(srv->slow_reads);
+     * a connection suspended. The workers are still running to take them,
+     * and from the drain on they build any slow read themselves (keep-alive
+     * clients still send some), so none is suspended again. */
+    offload_drain(srv->slow_reads);
     for (int waited = 0; atomic_load(&srv->slow_suspended) > 0 && waited < 2000; waited++)
         usleep(1000);
     MHD_stop_daemon(srv->daemon);
+    offload_free(srv->slow_reads);
     /* After quiescing, the listening socket is ours to close. */
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
