@@ -79,6 +79,10 @@ struct exchange {
     struct MHD_Connection *connection;
     bool slow_pending;
     struct reply slow_reply;
+    /* The request's headers, copied for the slow-read thread, so that it
+     * never reads libmicrohttpd's connection from another thread. */
+    struct reply_header *headers;
+    size_t header_count, header_cap;
 };
 
 static uint64_t micros_since(const struct timespec *start)
@@ -134,6 +138,11 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     free(ex->path);
     free(ex->id);
     reply_free(&ex->slow_reply);
+    for (size_t i = 0; i < ex->header_count; i++) {
+        free(ex->headers[i].name);
+        free(ex->headers[i].value);
+    }
+    free(ex->headers);
     free(ex);
     *req_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
@@ -142,6 +151,54 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
 static const char *request_header(const struct request *req, const char *name)
 {
     return MHD_lookup_connection_value(req->transport, MHD_HEADER_KIND, name);
+}
+
+/* request_header for a slow read: its transport is the exchange. */
+static const char *copied_header(const struct request *req, const char *name)
+{
+    const struct exchange *ex = req->transport;
+    for (size_t i = 0; i < ex->header_count; i++)
+        if (strcasecmp(ex->headers[i].name, name) == 0)
+            return ex->headers[i].value;
+    return NULL;
+}
+
+static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    struct exchange *ex = cls;
+    if (ex->header_count == ex->header_cap) {
+        size_t cap = ex->header_cap ? ex->header_cap * 2 : 8;
+        struct reply_header *grown = realloc(ex->headers, cap * sizeof *grown);
+        if (grown == NULL)
+            return MHD_NO;
+        ex->headers = grown;
+        ex->header_cap = cap;
+    }
+    struct reply_header *h = &ex->headers[ex->header_count];
+    h->name = strdup(key);
+    h->value = strdup(value != NULL ? value : "");
+    if (h->name == NULL || h->value == NULL) {
+        free(h->name);
+        free(h->value);
+        return MHD_NO;
+    }
+    ex->header_count++;
+    return MHD_YES;
+}
+
+/* Copies the request's headers into the exchange and points req at the
+ * copies; false when memory ran out. */
+static bool use_copied_headers(struct exchange *ex, struct MHD_Connection *connection)
+{
+    int total = MHD_get_connection_values(connection, MHD_HEADER_KIND, NULL, NULL);
+    if (MHD_get_connection_values(connection, MHD_HEADER_KIND, copy_header, ex) != total ||
+        ex->header_count != (size_t)total)
+        return false;
+    ex->req.header = copied_header;
+    ex->req.transport = ex;
+    return true;
 }
 
 static ssize_t read_stream(void *cls, uint64_t pos, char *buf, size_t max)
@@ -252,7 +309,7 @@ static void preflight(const struct exchange *ex, struct reply *rep)
 static bool wants_gzip(const struct exchange *ex, const struct request *req)
 {
     return strcmp(ex->match.route->pattern, "/v1/export") != 0 &&
-           negotiate_accepts_gzip(request_header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING));
+           negotiate_accepts_gzip(req->header(req, MHD_HTTP_HEADER_ACCEPT_ENCODING));
 }
 
 /* A 304 for the tag the client holds, with the headers the 200 would carry. */
@@ -285,7 +342,7 @@ static bool answer_from_version(struct server *srv, struct exchange *ex, const s
 {
     const struct route *route = ex->match.route;
     const char *cache = negotiate_cache_control(route, false, srv->cfg.auth_all);
-    const char *held = request_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *held = req->header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
     int64_t version = 0;
     char etag[64];
 
@@ -320,7 +377,7 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
     ex->gzip_ok = wants_gzip(ex, req);
     if (cacheable && db_store_version(req->db, &version) == DB_OK) {
         etag_format(etag, sizeof etag, version, ex->target, ex->gzip_ok);
-        const char *held = request_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
+        const char *held = req->header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
         if (held != NULL && etag_list_matches(held, etag)) {
             reply_not_modified(rep, etag, cache);
             return;
@@ -360,8 +417,8 @@ static void read_in_snapshot(struct server *srv, struct exchange *ex, const stru
     db_snapshot_end(req->db);
 }
 
-/* A slow read, on a slow-read thread. The connection stays suspended
- * meanwhile, so libmicrohttpd leaves it and its headers alone; resuming
+/* A slow read, on a slow-read thread, with the headers copied before: the
+ * connection stays suspended meanwhile and belongs to its worker. Resuming
  * hands the exchange back to the worker, which sends slow_reply, so nothing
  * here may touch ex after that. */
 static void run_slow_read(void *job)
@@ -466,7 +523,8 @@ static bool dispatch(struct server *srv, struct MHD_Connection *connection, stru
         return true;
     /* With the queue full, or the server stopping, the worker builds a slow
      * read itself, as if there were no slow-read threads. */
-    if ((match.route->flags & ROUTE_SLOW) && offload_reserve(srv->slow_reads)) {
+    if ((match.route->flags & ROUTE_SLOW) && use_copied_headers(ex, connection) &&
+        offload_reserve(srv->slow_reads)) {
         /* Suspended before it is queued: the job may finish, and resume
          * the connection, as soon as it is. */
         ex->connection = connection;
