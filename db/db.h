@@ -136,3 +136,9 @@ enum db_status db_resolve(struct db *db, enum db_kind kind, const char *ref, int
  * store_reader_close. NULL if it cannot be opened. */
 struct db *store_reader_open(struct store *store);
 void store_reader_close(struct db *db);
+
+/* A read-write connection of its own, beside the writer (close with
+ * store_reader_close): what it commits, the writer's and the readers'
+ * caches see as another connection's change. NULL for a read-only store or
+ * if it cannot be opened. */
+struct db *store_side_writer_open(struct store *store);

@@ -319,6 +319,17 @@ struct db *store_reader_open(struct store *store)
     return db;
 }
 
+struct db *store_side_writer_open(struct store *store)
+{
+    char err[256];
+    if (store->writer == NULL)
+        return NULL;
+    struct db *db = conn_open(store->path, SQLITE_OPEN_READWRITE, &store->opts, err, sizeof err);
+    if (db == NULL)
+        conn_log("%s", err);
+    return db;
+}
+
 void store_reader_close(struct db *db)
 {
     conn_close(db);

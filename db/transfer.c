@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db/conn.h"
+#include "db/fts_levels.h"
 #include "db/records.h"
 #include "db/writes.h"
 
@@ -247,7 +248,7 @@ static const struct deferred_index {
     const char *trigger; /* its AFTER INSERT trigger (migration 4) */
     const char *index;   /* the external-content FTS5 table it writes */
 } deferred_indexes[] = {
-    {"articles_fts_added", "article_fts"},
+    {"articles_fts_added", "article_fts"}, /* first: bulk_settle counts articles */
     {"quotes_fts_added", "quote_fts"},
 };
 
@@ -342,6 +343,25 @@ static bool rebuild_index(struct db *w, const char *index)
     return conn_exec(w, sql) == DB_OK;
 }
 
+/* After the commit: each rebuilt index's one segment goes to the level its
+ * size calls for (db/fts_levels.c), on a connection of its own. It only
+ * spares later writes a merge, so a failure leaves the import as it is. */
+static void bulk_settle(struct store *store, const struct bulk_state *bulk,
+                        const struct transfer_counts *counts)
+{
+    struct db *side = store_side_writer_open(store);
+    if (side == NULL)
+        return;
+    for (size_t i = 0; i < DEFERRED_COUNT; i++) {
+        if (bulk->trigger_sql[i] == NULL)
+            continue;
+        int rows = i == 0 ? counts->articles : counts->quotes;
+        if (rows > 0 && !fts_settle_bulk_segment(side, deferred_indexes[i].index, rows))
+            conn_log("%s: its segment was left on its level", deferred_indexes[i].index);
+    }
+    store_reader_close(side);
+}
+
 /* After the last line, still inside the transaction: each deferred index
  * is built from the stored rows and its trigger made again, as it was. */
 static bool bulk_end(struct db *w, struct bulk_state *bulk, struct record_error *err)
@@ -407,6 +427,8 @@ enum db_status db_import_with(struct store *store, FILE *in, const struct db_imp
         memset(counts, 0, sizeof *counts);
         goto done;
     }
+    if (opts->new_store)
+        bulk_settle(store, &bulk, counts);
     *errors = im.errors;
     im.errors = NULL;
 done:

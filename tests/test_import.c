@@ -254,3 +254,65 @@ Test(import, a_failed_new_store_import_stores_nothing_and_keeps_the_triggers)
     free(hits);
     assert_index_intact(path_a);
 }
+
+/* Pages of the article index's segment 1, the one a bulk build leaves
+ * (FTS5 numbers a segment's pages from segid << 37 in its %_data table). */
+static long bulk_segment_pages(const char *path)
+{
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(raw,
+                                    "SELECT count(*) FROM article_fts_data"
+                                    " WHERE id >= (1 << 37) AND id < (2 << 37)",
+                                    -1, &st, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    long pages = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
+    return pages;
+}
+
+/* A bulk build leaves the index as one segment, which FTS5 would merge
+ * with the first dozen single writes' segments (all of 400 MB at 100,000
+ * articles, at the 15th post) unless it sits on the level its size calls
+ * for. 40 writes after a 300-article import must leave it alone, through
+ * the same store's writer (whose FTS5 cached the structure the build
+ * left), and the index must still be whole and find old and new. */
+Test(import, the_bulk_built_index_is_not_merged_again_by_the_next_writes)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    cr_assert_not_null(out);
+    for (int i = 0; i < 300; i++)
+        fprintf(out,
+                "{\"type\":\"article\",\"title\":\"Bulk article %d\",\"source\":\"Wire\","
+                "\"published_at\":\"2010-09-15\",\"body\":\"Ministers discuss item%d and the "
+                "memorandum on defense cooperation at length.\"}\n",
+                i, i);
+    fclose(out);
+    store_a = open_new(path_a);
+    import_ok(store_a, text, true);
+    free(text);
+    long pages = bulk_segment_pages(path_a);
+    cr_assert_gt(pages, 0);
+
+    for (int i = 0; i < 40; i++) {
+        char line[256];
+        snprintf(line, sizeof line,
+                 "{\"type\":\"article\",\"title\":\"Later article %d\",\"source\":\"Wire\","
+                 "\"published_at\":\"2010-09-16\",\"body\":\"Later%d follows up.\"}\n",
+                 i, i);
+        import_ok(store_a, line, false);
+    }
+    cr_assert_eq(bulk_segment_pages(path_a), pages, "the bulk segment was merged again");
+    assert_index_intact(path_a);
+    char *hits = hits_of(store_a, "item123");
+    cr_assert(strstr(hits, "bulk-article-123") != NULL, "%s", hits);
+    free(hits);
+    hits = hits_of(store_a, "later39");
+    cr_assert(strstr(hits, "later-article-39") != NULL, "%s", hits);
+    free(hits);
+}
