@@ -13,40 +13,6 @@
 /* Answers to idempotent POSTs are kept this long. */
 #define IDEMPOTENCY_TTL_SECONDS (24 * 60 * 60)
 
-struct db *db_write_begin(struct store *store, enum db_status *status)
-{
-    struct db *w = store_writer_try(store, status);
-    if (w == NULL)
-        return NULL;
-    *status = conn_exec(w, "BEGIN IMMEDIATE");
-    if (*status == DB_OK) {
-        *status = conn_exec(w, "UPDATE store_meta SET version = version + 1");
-        if (*status != DB_OK)
-            conn_exec(w, "ROLLBACK");
-    }
-    if (*status != DB_OK) {
-        store_writer_end(store);
-        return NULL;
-    }
-    return w;
-}
-
-enum db_status db_write_commit(struct store *store, struct db *w)
-{
-    enum db_status rc = conn_exec(w, "COMMIT");
-    if (rc != DB_OK && !sqlite3_get_autocommit(w->handle))
-        conn_exec(w, "ROLLBACK");
-    store_writer_end(store);
-    return rc;
-}
-
-void db_write_abort(struct store *store, struct db *w)
-{
-    if (!sqlite3_get_autocommit(w->handle))
-        conn_exec(w, "ROLLBACK");
-    store_writer_end(store);
-}
-
 bool db_record_create(struct db *w, enum db_kind kind, const json_t *rec, int64_t *id,
                       struct record_error *err)
 {

@@ -8,17 +8,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
-
-/* Locks the writer and begins an IMMEDIATE transaction. NULL with *status
- * DB_READ_ONLY for a read-only store, DB_BUSY when another process holds the
- * database past the busy timeout. */
-struct db *db_write_begin(struct store *store, enum db_status *status);
-
-/* Commits and unlocks. On failure the transaction is rolled back. */
-enum db_status db_write_commit(struct store *store, struct db *w);
-
-/* Rolls back and unlocks. */
-void db_write_abort(struct store *store, struct db *w);
+#include "db/transaction.h"
 
 /* A new record from `rec`; *id is its id. */
 bool db_record_create(struct db *w, enum db_kind kind, const json_t *rec, int64_t *id,

@@ -19,6 +19,7 @@ void config_defaults(struct config *cfg)
     cfg->cache_size_kib = 16384;
     cfg->response_cache_entries = 1024;
     cfg->slow_reads_queued = 256;
+    cfg->writes_queued = 256;
     cfg->connection_timeout_s = 30;
     cfg->connection_limit = 1024;
     cfg->access_log = true;

@@ -35,6 +35,9 @@ struct config {
     /* Slow reads waiting for a slow-read thread; past it a worker builds
      * the answer itself. No flag sets it: tests make it small. */
     size_t slow_reads_queued;
+    /* Writes waiting for the write thread, likewise; past it a worker runs
+     * the write in a transaction of its own. */
+    size_t writes_queued;
 };
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_INVALID, CONFIG_PRINT };

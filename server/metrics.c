@@ -60,6 +60,7 @@ struct metrics {
     /* Writes are serialised by the store's lock: no sharding needed. */
     _Atomic uint64_t write_buckets[BUCKET_COUNT];
     _Atomic uint64_t write_sum_us;
+    _Atomic uint64_t write_batches, batched_writes;
     char *db_path;
     char *token; /* NULL: anyone may scrape */
     time_t started;
@@ -237,6 +238,12 @@ void metrics_write_done(void *ctx, uint64_t held_us)
     add(&m->write_sum_us, held_us);
 }
 
+void metrics_write_batch(struct metrics *m, size_t writes)
+{
+    add(&m->write_batches, 1);
+    add(&m->batched_writes, writes);
+}
+
 /* Label values are our own patterns and names; escaping keeps the format
  * valid should one ever hold a quote or backslash. */
 static void put_label(FILE *out, const char *value)
@@ -372,6 +379,16 @@ static void put_gauges(FILE *out, struct metrics *m)
           out);
     put_histogram(out, "wirebase_db_write_transaction_duration_seconds", NULL, buckets,
                   load(&m->write_sum_us));
+    fprintf(out,
+            "# HELP wirebase_db_write_batches_total Batches of writes run together, each in "
+            "one transaction (group commit).\n"
+            "# TYPE wirebase_db_write_batches_total counter\n"
+            "wirebase_db_write_batches_total %llu\n"
+            "# HELP wirebase_db_batched_writes_total Writes run in those batches.\n"
+            "# TYPE wirebase_db_batched_writes_total counter\n"
+            "wirebase_db_batched_writes_total %llu\n",
+            (unsigned long long)load(&m->write_batches),
+            (unsigned long long)load(&m->batched_writes));
 
     fprintf(out,
             "# HELP wirebase_build_info The running build: always 1.\n"

@@ -54,6 +54,11 @@ void metrics_request_done(struct metrics *m, const struct route *route, const ch
  * the shape of a store write observer (ctx is the struct metrics). */
 void metrics_write_done(void *ctx, uint64_t held_us);
 
+/* Counts one batch of `writes` writes run on the write thread (group
+ * commit): with the write transactions above, how much commits are
+ * shared. */
+void metrics_write_batch(struct metrics *m, size_t writes);
+
 /* The Prometheus text exposition (format 0.0.4) of everything above, plus
  * database sizes and build info. Caller frees; NULL when out of memory. */
 char *metrics_render(struct metrics *m, size_t *len);

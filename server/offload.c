@@ -18,6 +18,12 @@ struct offload {
     bool drained; /* the threads are joined */
     pthread_t *threads;
     unsigned started;
+    /* A batch pool: its thread hands run_batch up to max_batch jobs at a
+     * time, gathered in batch. */
+    offload_batch_fn run_batch;
+    void *batch_ctx;
+    size_t max_batch;
+    void **batch;
 };
 
 static void *work(void *arg)
@@ -31,6 +37,18 @@ static void *work(void *arg)
          * owes its caller an answer. */
         if (pool->count == 0)
             break;
+        if (pool->run_batch != NULL) {
+            size_t taken = 0;
+            while (pool->count > 0 && taken < pool->max_batch) {
+                pool->batch[taken++] = pool->ring[pool->head].job;
+                pool->head = (pool->head + 1) % pool->capacity;
+                pool->count--;
+            }
+            pthread_mutex_unlock(&pool->lock);
+            pool->run_batch(pool->batch_ctx, pool->batch, taken);
+            pthread_mutex_lock(&pool->lock);
+            continue;
+        }
         struct offload_job next = pool->ring[pool->head];
         pool->head = (pool->head + 1) % pool->capacity;
         pool->count--;
@@ -42,7 +60,8 @@ static void *work(void *arg)
     return NULL;
 }
 
-struct offload *offload_start(unsigned threads, size_t max_queued)
+/* The pool with its queue and no threads yet. */
+static struct offload *pool_new(unsigned threads, size_t max_queued)
 {
     struct offload *pool = calloc(1, sizeof *pool);
     if (pool == NULL)
@@ -56,6 +75,11 @@ struct offload *offload_start(unsigned threads, size_t max_queued)
         offload_free(pool);
         return NULL;
     }
+    return pool;
+}
+
+static struct offload *pool_run(struct offload *pool, unsigned threads)
+{
     for (unsigned i = 0; i < (threads > 0 ? threads : 1); i++) {
         if (pthread_create(&pool->threads[i], NULL, work, pool) != 0) {
             offload_free(pool);
@@ -64,6 +88,29 @@ struct offload *offload_start(unsigned threads, size_t max_queued)
         pool->started++;
     }
     return pool;
+}
+
+struct offload *offload_start(unsigned threads, size_t max_queued)
+{
+    struct offload *pool = pool_new(threads, max_queued);
+    return pool != NULL ? pool_run(pool, threads) : NULL;
+}
+
+struct offload *offload_start_batches(size_t max_queued, size_t max_batch,
+                                      offload_batch_fn run_batch, void *ctx)
+{
+    struct offload *pool = pool_new(1, max_queued);
+    if (pool == NULL)
+        return NULL;
+    pool->run_batch = run_batch;
+    pool->batch_ctx = ctx;
+    pool->max_batch = max_batch > 0 ? max_batch : 1;
+    pool->batch = calloc(pool->max_batch, sizeof *pool->batch);
+    if (pool->batch == NULL) {
+        offload_free(pool);
+        return NULL;
+    }
+    return pool_run(pool, 1);
 }
 
 bool offload_reserve(struct offload *pool)
@@ -112,5 +159,6 @@ void offload_free(struct offload *pool)
     pthread_mutex_destroy(&pool->lock);
     free(pool->threads);
     free(pool->ring);
+    free(pool->batch);
     free(pool);
 }

@@ -26,6 +26,10 @@ typedef int (*handler_fn)(const struct request *req, struct reply *rep);
  * co-mentions): when the response cache does not have it, it is built on
  * a slow-read thread while the worker goes on with its other connections. */
 #define ROUTE_SLOW 16u
+/* A write that joins the write thread's batches (group commit): it runs
+ * there, in a savepoint of a transaction shared with the writes queued
+ * beside it, and its connection waits suspended for the commit. */
+#define ROUTE_GROUP_COMMIT 32u
 
 struct route {
     const char *method;

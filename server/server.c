@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db/transaction.h"
 #include "server/auth.h"
 #include "handlers/params.h"
 #include "server/log.h"
@@ -34,17 +35,22 @@
 #define RESPONSE_CACHE_MAX_BODY (64 * 1024)
 /* All the bodies the response cache holds at once. */
 #define RESPONSE_CACHE_MAX_BYTES (16 * 1024 * 1024)
+/* The most writes one transaction takes (group commit): enough to share a
+ * commit among every connection of a busy client pool, few enough that the
+ * first of them does not wait long for the last. */
+#define WRITE_BATCH_MAX 64
 
 struct server {
     struct MHD_Daemon *daemon;
     struct store *store;
     struct config cfg;
     atomic_int in_flight;
-    atomic_int slow_suspended; /* connections suspended for a slow read, not yet answered */
+    atomic_int suspended; /* connections suspended for a slow read or a write, not yet answered */
     unsigned short port;
     struct metrics *metrics;
     struct response_cache *cache; /* NULL when --response-cache is 0 */
     struct offload *slow_reads;   /* builds ROUTE_SLOW answers the cache lacks */
+    struct offload *writes;       /* runs ROUTE_GROUP_COMMIT writes in batches */
 };
 
 /* One request's state, from the request line to the completion callback. */
@@ -74,13 +80,13 @@ struct exchange {
     struct query query;
     char *path, *id;
     struct request req;
-    /* A slow read on srv->slow_reads: the connection is suspended until
-     * slow_reply holds its answer. */
+    /* A slow read on srv->slow_reads or a write on srv->writes: the
+     * connection is suspended until later_reply holds its answer. */
     struct MHD_Connection *connection;
-    bool slow_pending;
-    struct reply slow_reply;
-    /* The request's headers, copied for the slow-read thread, so that it
-     * never reads libmicrohttpd's connection from another thread. */
+    bool answer_pending;
+    struct reply later_reply;
+    /* The request's headers, copied for the slow-read or write thread, so
+     * that it never reads libmicrohttpd's connection from another thread. */
     struct reply_header *headers;
     size_t header_count, header_cap;
 };
@@ -121,8 +127,8 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
         return;
     /* Resumed, but closed before its answer could be sent (the client
      * went away meanwhile). */
-    if (ex->slow_pending)
-        atomic_fetch_sub(&srv->slow_suspended, 1);
+    if (ex->answer_pending)
+        atomic_fetch_sub(&srv->suspended, 1);
     if (ex->status != 0) {
         uint64_t us = micros_since(&ex->started_at);
         log_access(ex->method, ex->target ? ex->target : "", ex->route, ex->status, ex->bytes,
@@ -137,7 +143,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     query_free(&ex->query);
     free(ex->path);
     free(ex->id);
-    reply_free(&ex->slow_reply);
+    reply_free(&ex->later_reply);
     for (size_t i = 0; i < ex->header_count; i++) {
         free(ex->headers[i].name);
         free(ex->headers[i].value);
@@ -153,7 +159,8 @@ static const char *request_header(const struct request *req, const char *name)
     return MHD_lookup_connection_value(req->transport, MHD_HEADER_KIND, name);
 }
 
-/* request_header for a slow read: its transport is the exchange. */
+/* request_header for a slow read or a write on the write thread: its
+ * transport is the exchange. */
 static const char *copied_header(const struct request *req, const char *name)
 {
     const struct exchange *ex = req->transport;
@@ -419,7 +426,7 @@ static void read_in_snapshot(struct server *srv, struct exchange *ex, const stru
 
 /* A slow read, on a slow-read thread, with the headers copied before: the
  * connection stays suspended meanwhile and belongs to its worker. Resuming
- * hands the exchange back to the worker, which sends slow_reply, so nothing
+ * hands the exchange back to the worker, which sends later_reply, so nothing
  * here may touch ex after that. */
 static void run_slow_read(void *job)
 {
@@ -436,12 +443,66 @@ static void run_slow_read(void *job)
          * hit by now: checked above, before building it a second time. */
         read_in_snapshot(srv, ex, &ex->req, &rep);
     }
-    ex->slow_reply = rep;
+    ex->later_reply = rep;
     MHD_resume_connection(ex->connection);
 }
 
+/* A batch of writes on the write thread, in one transaction (group
+ * commit): each write runs as it would alone, in a savepoint of its own, so
+ * a refused one leaves the others be; their answers go out only once the
+ * batch is committed, and if that fails, no write of it is stored and each
+ * answer that said so is taken back. When the batch's transaction cannot
+ * begin (busy, read-only), each write answers why, as it would alone. */
+static void run_write_batch(void *ctx, void *const *jobs, size_t count)
+{
+    struct server *srv = ctx;
+    db_batch_begin(srv->store);
+
+    for (size_t i = 0; i < count; i++) {
+        struct exchange *ex = jobs[i];
+        struct reply *rep = &ex->later_reply;
+        ex->req.db = store_reader(srv->store);
+        if (ex->req.db == NULL) {
+            reply_header(rep, "Retry-After", "1");
+            reply_problem(rep, 503, NULL, "the database cannot be opened; see the server log");
+            continue;
+        }
+        ex->match.route->handler(&ex->req, rep);
+        reply_header(rep, "Cache-Control", "no-store");
+    }
+    enum db_status committed = db_batch_end(srv->store);
+    for (size_t i = 0; i < count && committed != DB_OK; i++) {
+        struct reply *rep = &((struct exchange *)jobs[i])->later_reply;
+        /* A refusal (4xx) or a failure changed nothing and stays true. */
+        if (rep->status >= 400)
+            continue;
+        reply_free(rep);
+        reply_db_error(rep, committed, "record");
+        reply_header(rep, "Cache-Control", "no-store");
+    }
+    metrics_write_batch(srv->metrics, count);
+    for (size_t i = 0; i < count; i++) {
+        struct exchange *ex = jobs[i];
+        MHD_resume_connection(ex->connection);
+    }
+}
+
+/* Suspends the connection and queues job on pool, in a place taken by
+ * offload_reserve: the answer comes later, in ex->later_reply. */
+static void answer_later(struct server *srv, struct MHD_Connection *connection,
+                         struct exchange *ex, struct offload *pool, offload_fn run)
+{
+    /* Suspended before it is queued: the job may finish, and resume the
+     * connection, as soon as it is. */
+    ex->connection = connection;
+    ex->answer_pending = true;
+    atomic_fetch_add(&srv->suspended, 1);
+    MHD_suspend_connection(connection);
+    offload_submit(pool, run, ex);
+}
+
 /* Runs the routed request's handler and fills rep; false when the answer
- * comes later, from a slow-read thread. */
+ * comes later, from a slow-read or write thread. */
 static bool dispatch(struct server *srv, struct MHD_Connection *connection, struct exchange *ex,
                      struct reply *rep)
 {
@@ -500,6 +561,13 @@ static bool dispatch(struct server *srv, struct MHD_Connection *connection, stru
         .metrics = srv->metrics,
     };
     struct request *req = &ex->req;
+    /* With the write queue full, or the server stopping, the worker runs a
+     * write itself, in a transaction of its own. */
+    if (ex->is_write && (match.route->flags & ROUTE_GROUP_COMMIT) &&
+        use_copied_headers(ex, connection) && offload_reserve(srv->writes)) {
+        answer_later(srv, connection, ex, srv->writes, NULL);
+        return false;
+    }
     if (match.route->flags & ROUTE_NO_DB) {
         match.route->handler(req, rep);
         if (!(match.route->flags & ROUTE_STATIC))
@@ -525,13 +593,7 @@ static bool dispatch(struct server *srv, struct MHD_Connection *connection, stru
      * read itself, as if there were no slow-read threads. */
     if ((match.route->flags & ROUTE_SLOW) && use_copied_headers(ex, connection) &&
         offload_reserve(srv->slow_reads)) {
-        /* Suspended before it is queued: the job may finish, and resume
-         * the connection, as soon as it is. */
-        ex->connection = connection;
-        ex->slow_pending = true;
-        atomic_fetch_add(&srv->slow_suspended, 1);
-        MHD_suspend_connection(connection);
-        offload_submit(srv->slow_reads, run_slow_read, ex);
+        answer_later(srv, connection, ex, srv->slow_reads, run_slow_read);
         return false;
     }
     read_in_snapshot(srv, ex, req, rep);
@@ -716,11 +778,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             return send_reply(connection, ex, &rep);
         return MHD_YES;
     }
-    if (ex->slow_pending) {
-        /* Called again once run_slow_read resumed the connection. */
-        ex->slow_pending = false;
-        atomic_fetch_sub(&srv->slow_suspended, 1);
-        return send_reply(connection, ex, &ex->slow_reply);
+    if (ex->answer_pending) {
+        /* Called again once run_slow_read or run_write_batch resumed the
+         * connection. */
+        ex->answer_pending = false;
+        atomic_fetch_sub(&srv->suspended, 1);
+        return send_reply(connection, ex, &ex->later_reply);
     }
     if (*upload_data_size > 0) {
         append_body(ex, upload_data, *upload_data_size);
@@ -739,7 +802,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
         if (ex->body_file != NULL && (fflush(ex->body_file) != 0 || fseek(ex->body_file, 0, SEEK_SET) != 0))
             reply_problem(&rep, 503, NULL, "the upload could not be read back");
         else if (!dispatch(srv, connection, ex, &rep))
-            return MHD_YES; /* suspended until a slow-read thread answers */
+            return MHD_YES; /* suspended until a slow-read or write thread answers */
     }
     return send_reply(connection, ex, &rep);
 }
@@ -783,7 +846,7 @@ struct server *server_start(const struct config *cfg, struct store *store)
     srv->cfg = *cfg;
     srv->store = store;
     atomic_init(&srv->in_flight, 0);
-    atomic_init(&srv->slow_suspended, 0);
+    atomic_init(&srv->suspended, 0);
     srv->metrics = metrics_new(cfg->db_path);
     if (srv->metrics == NULL || !metrics_add_routes(srv->metrics, routes, route_count) ||
         !metrics_add_routes(srv->metrics, dashboard_routes, dashboard_route_count) ||
@@ -799,6 +862,9 @@ struct server *server_start(const struct config *cfg, struct store *store)
     srv->slow_reads = offload_start((unsigned)(cfg->threads > 1 ? cfg->threads : 1),
                                     cfg->slow_reads_queued);
     if (srv->slow_reads == NULL)
+        goto fail;
+    srv->writes = offload_start_batches(cfg->writes_queued, WRITE_BATCH_MAX, run_write_batch, srv);
+    if (srv->writes == NULL)
         goto fail;
 
     if (strchr(cfg->listen_host, ':') != NULL) {
@@ -840,6 +906,7 @@ struct server *server_start(const struct config *cfg, struct store *store)
     store_set_write_observer(store, metrics_write_done, srv->metrics);
     return srv;
 fail:
+    offload_free(srv->writes);
     offload_free(srv->slow_reads);
     response_cache_free(srv->cache);
     metrics_free(srv->metrics);
@@ -861,15 +928,18 @@ void server_stop(struct server *srv, int grace_ms)
     MHD_socket listener = MHD_quiesce_daemon(srv->daemon);
     for (int waited = 0; atomic_load(&srv->in_flight) > 0 && waited < grace_ms; waited += 10)
         usleep(10 * 1000);
-    /* Slow reads still queued are answered, and their connections handed
-     * back, before the daemon goes: libmicrohttpd must not be stopped with
-     * a connection suspended. The workers are still running to take them,
-     * and from the drain on they build any slow read themselves (keep-alive
-     * clients still send some), so none is suspended again. */
+    /* Slow reads and writes still queued are answered, and their
+     * connections handed back, before the daemon goes: libmicrohttpd must
+     * not be stopped with a connection suspended. The workers are still
+     * running to take them, and from the drain on they build any slow read
+     * and run any write themselves (keep-alive clients still send some), so
+     * none is suspended again. */
+    offload_drain(srv->writes);
     offload_drain(srv->slow_reads);
-    for (int waited = 0; atomic_load(&srv->slow_suspended) > 0 && waited < 2000; waited++)
+    for (int waited = 0; atomic_load(&srv->suspended) > 0 && waited < 2000; waited++)
         usleep(1000);
     MHD_stop_daemon(srv->daemon);
+    offload_free(srv->writes);
     offload_free(srv->slow_reads);
     /* After quiescing, the listening socket is ours to close. */
     if (listener != MHD_INVALID_SOCKET)

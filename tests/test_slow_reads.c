@@ -112,25 +112,6 @@ static const char *const paths[] = {
 };
 #define PATH_COUNT (sizeof paths / sizeof paths[0])
 
-struct answer {
-    long status;
-    char *body;
-    size_t len;
-};
-
-static size_t collect(char *data, size_t size, size_t n, void *ctx)
-{
-    struct answer *a = ctx;
-    char *grown = realloc(a->body, a->len + size * n + 1);
-    if (grown == NULL)
-        return 0;
-    memcpy(grown + a->len, data, size * n);
-    a->body = grown;
-    a->len += size * n;
-    a->body[a->len] = '\0';
-    return size * n;
-}
-
 /* A GET that never asserts (it runs on threads of the test): false when
  * no answer came. With a handle of the caller's, the connection is kept
  * alive from one request to the next. */
@@ -143,7 +124,7 @@ static bool fetch_with(CURL *kept, unsigned short port, const char *path, struct
         return false;
     memset(out, 0, sizeof *out);
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, answer_collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);

@@ -207,3 +207,16 @@ struct http_result http_send(const struct test_server *ts, const char *method, c
     all[n] = NULL;
     return http_request(ts, method, path, body, body_len, all);
 }
+
+size_t answer_collect(char *data, size_t size, size_t n, void *ctx)
+{
+    struct answer *a = ctx;
+    char *grown = realloc(a->body, a->len + size * n + 1);
+    if (grown == NULL)
+        return 0;
+    memcpy(grown + a->len, data, size * n);
+    a->body = grown;
+    a->len += size * n;
+    a->body[a->len] = '\0';
+    return size * n;
+}

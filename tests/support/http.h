@@ -57,3 +57,14 @@ struct http_result http_write(const struct test_server *ts, const char *method, 
 struct http_result http_send(const struct test_server *ts, const char *method, const char *path,
                              const char *content_type, const char *body, size_t body_len,
                              const char *const *headers);
+
+/* A status and body gathered by libcurl on a thread of the test, where
+ * nothing may assert: CURLOPT_WRITEFUNCTION answer_collect with
+ * CURLOPT_WRITEDATA the answer, zeroed first. The caller frees body. */
+struct answer {
+    long status;
+    char *body;
+    size_t len;
+};
+
+size_t answer_collect(char *data, size_t size, size_t n, void *ctx);
