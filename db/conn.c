@@ -242,6 +242,20 @@ void db_snapshot_end(struct db *db)
         sqlite3_exec(db->handle, "ROLLBACK", NULL, NULL, NULL);
 }
 
+enum db_status conn_row_by_id(struct db *db, const char *sql, int64_t id, sqlite3_stmt **st)
+{
+    *st = conn_stmt(db, sql);
+    if (*st == NULL)
+        return DB_ERR;
+    sqlite3_bind_int64(*st, 1, id);
+    int step = sqlite3_step(*st);
+    if (step == SQLITE_ROW)
+        return DB_OK;
+    conn_done(*st);
+    *st = NULL;
+    return step == SQLITE_DONE ? DB_NOT_FOUND : conn_status(db, step);
+}
+
 enum db_status conn_exec(struct db *db, const char *sql)
 {
     return conn_status(db, sqlite3_exec(db->handle, sql, NULL, NULL, NULL));

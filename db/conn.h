@@ -62,6 +62,10 @@ sqlite3_stmt *conn_list_stmt(struct db *db, const char *sql);
 /* Resets a statement taken from the cache. Accepts NULL. */
 void conn_done(sqlite3_stmt *st);
 
+/* The one row `sql` selects for `id` (its only parameter): DB_OK with *st
+ * on the row (conn_done it), DB_NOT_FOUND when there is none (*st NULL). */
+enum db_status conn_row_by_id(struct db *db, const char *sql, int64_t id, sqlite3_stmt **st);
+
 /* Runs statements with no result rows (schema, BEGIN/COMMIT). */
 enum db_status conn_exec(struct db *db, const char *sql);
 

@@ -131,6 +131,10 @@ enum db_kind { KIND_ARTICLE, KIND_ENTITY, KIND_AGREEMENT, KIND_QUOTE };
  * slug. DB_NOT_FOUND when none does. */
 enum db_status db_resolve(struct db *db, enum db_kind kind, const char *ref, int64_t *id);
 
+/* The slug of record `id` of `kind` (malloc'd, caller frees); DB_NOT_FOUND
+ * when there is none. */
+enum db_status db_slug_of(struct db *db, enum db_kind kind, int64_t id, char **slug);
+
 /* A connection of its own for a long read (an export streamed over many
  * calls) that must not share the thread's reader. Close with
  * store_reader_close. NULL if it cannot be opened. */

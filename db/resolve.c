@@ -1,5 +1,8 @@
 #include "db/db.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "db/conn.h"
 #include "db/text.h"
 
@@ -18,6 +21,27 @@ static const char *const by_slug_sql[] = {
     [KIND_AGREEMENT] = "SELECT id FROM agreements WHERE slug = ?",
     [KIND_QUOTE] = "SELECT id FROM quotes WHERE slug = ?",
 };
+
+static const char *const slug_sql[] = {
+    [KIND_ARTICLE] = "SELECT slug FROM articles WHERE id = ?",
+    [KIND_ENTITY] = "SELECT slug FROM entities WHERE id = ?",
+    [KIND_AGREEMENT] = "SELECT slug FROM agreements WHERE id = ?",
+    [KIND_QUOTE] = "SELECT slug FROM quotes WHERE id = ?",
+};
+
+enum db_status db_slug_of(struct db *db, enum db_kind kind, int64_t id, char **slug)
+{
+    sqlite3_stmt *st;
+    enum db_status rc = conn_row_by_id(db, slug_sql[kind], id, &st);
+
+    *slug = NULL;
+    if (rc == DB_OK) {
+        *slug = strdup((const char *)sqlite3_column_text(st, 0));
+        rc = *slug != NULL ? DB_OK : DB_ERR;
+    }
+    conn_done(st);
+    return rc;
+}
 
 enum db_status db_resolve(struct db *db, enum db_kind kind, const char *ref, int64_t *id)
 {

@@ -61,6 +61,22 @@ static bool media_type_is(const char *header, const char *type)
     return len == strlen(type) && strncasecmp(header, type, len) == 0;
 }
 
+/* Duplicate keys are ambiguous; jansson's depth limit turns absurd nesting
+ * into an error instead of a deep recursion. */
+#define BODY_PARSE_FLAGS JSON_REJECT_DUPLICATES
+
+json_t *records_parse_ahead(const struct request *req)
+{
+    if (req->body == NULL || req->body_len == 0)
+        return NULL;
+    json_t *parsed = json_loadb(req->body, req->body_len, BODY_PARSE_FLAGS, NULL);
+    if (!json_is_object(parsed)) {
+        json_decref(parsed);
+        return NULL;
+    }
+    return parsed;
+}
+
 bool records_read_body(const struct request *req, struct reply *rep, const char *alt_type,
                      json_t **out)
 {
@@ -80,9 +96,11 @@ bool records_read_body(const struct request *req, struct reply *rep, const char 
         reply_problem(rep, 400, "body", "the request needs a JSON object as its body");
         return false;
     }
-    /* Duplicate keys are ambiguous; jansson's depth limit turns absurd
-     * nesting into an error instead of a deep recursion. */
-    *out = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (req->parsed_body != NULL) {
+        *out = json_incref(req->parsed_body);
+        return true;
+    }
+    *out = json_loadb(req->body, req->body_len, BODY_PARSE_FLAGS, &jerr);
     if (*out == NULL) {
         char detail[300];
         snprintf(detail, sizeof detail, "malformed JSON at line %d, column %d: %s", jerr.line,
@@ -111,18 +129,22 @@ int records_reply_error(struct reply *rep, const struct record_error *err)
     }
 }
 
-void records_set_etag(struct reply *rep, struct db *db, enum db_kind kind, const json_t *record)
+/* The ETag a GET of the record's canonical URL will carry once this write
+ * is committed: the transaction has already bumped the version. */
+static void set_written_etag(struct reply *rep, struct db *w, enum db_kind kind, const char *slug)
 {
     int64_t version;
     char target[200], etag[64];
-    if (db_store_version(db, &version) != DB_OK)
+    if (db_store_version(w, &version) != DB_OK)
         return;
-    /* The tag a GET of the record's canonical URL will carry once this
-     * write is committed: the transaction has already bumped the version. */
-    snprintf(target, sizeof target, "/v1/%s/%s", collection(kind),
-             json_string_value(json_object_get(record, "slug")));
+    snprintf(target, sizeof target, "/v1/%s/%s", collection(kind), slug);
     etag_format(etag, sizeof etag, version, target, false);
     reply_header(rep, "ETag", etag);
+}
+
+void records_set_etag(struct reply *rep, struct db *db, enum db_kind kind, const json_t *record)
+{
+    set_written_etag(rep, db, kind, json_string_value(json_object_get(record, "slug")));
 }
 
 /* Last-Modified from a record's updated_at (YYYY-MM-DDTHH:MM:SSZ). */
@@ -229,21 +251,48 @@ static bool if_match_holds(const struct request *req, struct reply *rep, struct 
     return false;
 }
 
-/* Replies with the record as it now is in the write transaction. */
+/* Replies with the record as it now is in the write transaction; *slug
+ * (malloc'd, caller frees) gets its slug when slug is not NULL. Writes run
+ * one at a time, so an article, the record written most, is written as
+ * text by the store (as a GET of it is) rather than built as a json_t and
+ * serialized. */
 static int reply_record(struct reply *rep, struct db *w, enum db_kind kind, int64_t id,
-                        int status, json_t **record_out)
+                        int status, char **slug)
 {
     json_t *record = NULL;
-    enum db_status rc = records_fetch(w, kind, id, &record);
-    if (rc != DB_OK)
-        return reply_db_error(rep, rc, record_name(kind));
-    records_set_etag(rep, w, kind, record);
-    int sent = reply_json(rep, status, record);
-    if (record_out != NULL)
-        *record_out = record;
-    else
-        json_decref(record);
-    return sent;
+    char *text = NULL, *own_slug = NULL, updated_at[40];
+    size_t len = 0;
+    enum db_status rc;
+
+    if (kind == KIND_ARTICLE) {
+        rc = db_article_document(w, id, &text, &len, updated_at, sizeof updated_at);
+        if (rc == DB_OK)
+            rc = db_slug_of(w, kind, id, &own_slug);
+    } else {
+        rc = records_fetch(w, kind, id, &record);
+        if (rc == DB_OK && (own_slug = strdup(json_string_value(json_object_get(record, "slug")))) == NULL)
+            rc = DB_ERR;
+    }
+    if (rc != DB_OK) {
+        status = reply_db_error(rep, rc, record_name(kind));
+        goto done;
+    }
+    set_written_etag(rep, w, kind, own_slug);
+    if (text != NULL) {
+        status = reply_json_text(rep, status, text, len);
+        text = NULL; /* the reply owns it */
+    } else {
+        status = reply_json(rep, status, record);
+    }
+    if (slug != NULL) {
+        *slug = own_slug;
+        own_slug = NULL;
+    }
+done:
+    free(text);
+    free(own_slug);
+    json_decref(record);
+    return status;
 }
 
 /* ?extract=true|false on POST /v1/articles: extraction runs unless false. */
@@ -264,7 +313,8 @@ static bool extract_param(const struct request *req, struct reply *rep, bool *ex
 int records_create(const struct request *req, struct reply *rep, enum db_kind kind)
 {
     static const char *const no_params[] = {NULL};
-    json_t *body = NULL, *created = NULL;
+    json_t *body = NULL;
+    char *slug = NULL;
     struct idempotent_reply earlier = {0};
     struct record_error err;
     struct db *w = NULL;
@@ -285,10 +335,12 @@ int records_create(const struct request *req, struct reply *rep, enum db_kind ki
         json_decref(body);
         return reply_problem(rep, 400, "Idempotency-Key", "must be 1 to 200 characters");
     }
-    text_sha256_hex(req->body, req->body_len, hash);
-    /* Keys are the client's own: two clients picking the same key never
-     * see each other's answers. */
-    snprintf(scope, sizeof scope, "POST /v1/%s %s", collection(kind), req->client);
+    if (key != NULL) {
+        text_sha256_hex(req->body, req->body_len, hash);
+        /* Keys are the client's own: two clients picking the same key
+         * never see each other's answers. */
+        snprintf(scope, sizeof scope, "POST /v1/%s %s", collection(kind), req->client);
+    }
 
     w = begin(req, rep);
     if (w == NULL) {
@@ -327,12 +379,11 @@ int records_create(const struct request *req, struct reply *rep, enum db_kind ki
         status = records_reply_error(rep, &err);
         goto abort;
     }
-    status = reply_record(rep, w, kind, id, 201, &created);
+    status = reply_record(rep, w, kind, id, 201, &slug);
     if (status != 201)
         goto abort;
     char location[200];
-    snprintf(location, sizeof location, "/v1/%s/%s", collection(kind),
-             json_string_value(json_object_get(created, "slug")));
+    snprintf(location, sizeof location, "/v1/%s/%s", collection(kind), slug);
     reply_header(rep, "Location", location);
     if (key != NULL) {
         enum db_status rc = db_idempotency_save(w, key, scope, hash, 201, location, rep->body);
@@ -354,7 +405,7 @@ abort:
         db_extraction_forget(req->store);
 done:
     idempotent_reply_free(&earlier);
-    json_decref(created);
+    free(slug);
     json_decref(body);
     return status;
 }

@@ -25,8 +25,15 @@ int records_patch(const struct request *req, struct reply *rep, enum db_kind kin
 /* DELETE /v1/<resources>/{id}: 204; If-Match as for PATCH. */
 int records_delete(const struct request *req, struct reply *rep, enum db_kind kind);
 
+/* The body parsed as records_read_body would, for req->parsed_body: done
+ * by the worker that received a write before the write thread runs it, so
+ * that the one thread every write goes through does not parse. NULL when
+ * the body is not a JSON object (caller owns the rest). */
+json_t *records_parse_ahead(const struct request *req);
+
 /* Reads the body as a JSON object: 415 for another Content-Type than
- * application/json (or `alt_type`, may be NULL), 400 for malformed JSON. */
+ * application/json (or `alt_type`, may be NULL), 400 for malformed JSON.
+ * A body parsed ahead is taken as it is. */
 bool records_read_body(const struct request *req, struct reply *rep, const char *alt_type,
                      json_t **out);
 

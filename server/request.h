@@ -17,6 +17,9 @@ struct request {
     const char *body;         /* the request body (NUL-terminated), or NULL */
     size_t body_len;
     FILE *body_file;          /* the spooled body of a ROUTE_SPOOLS_BODY route, rewound */
+    /* The body as a JSON object, parsed ahead by the worker that received
+     * it (records_parse_ahead), or NULL: then the handler parses it. */
+    json_t *parsed_body;
     struct store *store;
     struct db *db;            /* this worker thread's read connection (NULL on ROUTE_NO_DB) */
     /* A request header's value, or NULL. */

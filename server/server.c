@@ -14,6 +14,7 @@
 #include "db/transaction.h"
 #include "server/auth.h"
 #include "handlers/params.h"
+#include "handlers/records.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/negotiate.h"
@@ -141,6 +142,7 @@ static void on_completed(void *cls, struct MHD_Connection *connection, void **re
     if (ex->body_file != NULL)
         fclose(ex->body_file);
     query_free(&ex->query);
+    json_decref(ex->req.parsed_body);
     free(ex->path);
     free(ex->id);
     reply_free(&ex->later_reply);
@@ -565,6 +567,7 @@ static bool dispatch(struct server *srv, struct MHD_Connection *connection, stru
      * write itself, in a transaction of its own. */
     if (ex->is_write && (match.route->flags & ROUTE_GROUP_COMMIT) &&
         use_copied_headers(ex, connection) && offload_reserve(srv->writes)) {
+        req->parsed_body = records_parse_ahead(req);
         answer_later(srv, connection, ex, srv->writes, NULL);
         return false;
     }
