@@ -15,10 +15,10 @@
  * segment with their own small ones: a 100,000-article index (400 MB) was
  * rewritten at the 15th post, and again every few hundred posts after,
  * each time one level up (3,000 posts: 1.1 GB of WAL and 9.9 s; with the
- * segment on its level: 186 MB and 2.6 s). On level L, where 4^L single
- * writes would have put that many rows, it is merged only once about
- * three times as many rows were written after it, as if the index had
- * grown one write at a time.
+ * segment on its level: 186 MB and 2.6 s). On the lowest level L where 4^L
+ * single writes would have put that many rows, it takes part in a merge
+ * only after about 3 * 4^(L-1) more single writes, 0.75 to 3 times its own
+ * rows: what it would cost had the index grown one write at a time.
  *
  * The structure record (rowid 10 of the %_data table, FTS5's file format
  * in SQLite 3.40, fts5_index.c) is a 4-byte cookie, then varints: the

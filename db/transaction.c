@@ -10,8 +10,11 @@
  * and waits for the batch to end. */
 static _Thread_local struct {
     struct store *store;
-    struct db *w;        /* NULL when the batch's transaction could not begin */
-    enum db_status begun; /* and why */
+    struct db *w; /* NULL when the batch's transaction could not begin */
+    /* DB_OK, or why the batch can store nothing: its transaction could not
+     * begin, SQLite rolled it back (a full disk or database, an I/O
+     * error), or a write's changes could not be taken back alone. */
+    enum db_status failed;
 } batch;
 
 /* One statement from the connection's cache: a batch runs these for every
@@ -31,26 +34,29 @@ static bool in_batch(struct store *store)
     return batch.store != NULL && batch.store == store;
 }
 
-/* True while the batch's transaction is still open: SQLite rolls a whole
- * transaction back after some errors (I/O, out of memory), and a savepoint
- * begun after that would start, and its release commit, a transaction of
- * its own. */
-static bool batch_alive(void)
+/* DB_OK while the batch can still commit. SQLite rolls the whole
+ * transaction back after some errors (SQLITE_FULL included), and a
+ * savepoint begun after that would start a transaction of its own, which
+ * its release would commit: the batch is over then, and the error of the
+ * statement that ended it, still the connection's last, says why. */
+static enum db_status batch_state(void)
 {
-    return !sqlite3_get_autocommit(batch.w->handle);
+    if (batch.failed == DB_OK && sqlite3_get_autocommit(batch.w->handle)) {
+        int code = sqlite3_errcode(batch.w->handle);
+        batch.failed = code != SQLITE_OK ? conn_status(batch.w, code) : DB_UNAVAILABLE;
+        if (batch.failed == DB_OK)
+            batch.failed = DB_UNAVAILABLE;
+    }
+    return batch.failed;
 }
 
 static struct db *batch_write_begin(enum db_status *status)
 {
     struct db *w = batch.w;
-    /* Each write of a batch that could not begin fails as it did, at once:
-     * none waits out the busy timeout again. */
-    if (w == NULL) {
-        *status = batch.begun;
-        return NULL;
-    }
-    if (!batch_alive()) {
-        *status = DB_UNAVAILABLE;
+    /* Each write of a failed batch fails as it did, at once: none waits
+     * out the busy timeout again. */
+    if (w == NULL || batch_state() != DB_OK) {
+        *status = batch.failed;
         return NULL;
     }
     *status = run(w, "SAVEPOINT write");
@@ -62,6 +68,20 @@ static struct db *batch_write_begin(enum db_status *status)
         return NULL;
     }
     return w;
+}
+
+/* Takes one write of the batch back to its savepoint; when that cannot be
+ * done, its changes would be committed with the others, so the batch
+ * fails. */
+static void batch_write_abort(struct db *w)
+{
+    if (batch_state() != DB_OK)
+        return;
+    enum db_status rc = run(w, "ROLLBACK TO write");
+    if (rc == DB_OK)
+        rc = run(w, "RELEASE write");
+    if (rc != DB_OK && batch.failed == DB_OK)
+        batch.failed = rc;
 }
 
 struct db *db_write_begin(struct store *store, enum db_status *status)
@@ -87,9 +107,11 @@ struct db *db_write_begin(struct store *store, enum db_status *status)
 enum db_status db_write_commit(struct store *store, struct db *w)
 {
     if (in_batch(store)) {
-        enum db_status rc = batch_alive() ? run(w, "RELEASE write") : DB_UNAVAILABLE;
+        enum db_status rc = batch_state();
+        if (rc == DB_OK)
+            rc = run(w, "RELEASE write");
         if (rc != DB_OK)
-            db_write_abort(store, w);
+            batch_write_abort(w);
         return rc;
     }
     enum db_status rc = run(w, "COMMIT");
@@ -102,11 +124,7 @@ enum db_status db_write_commit(struct store *store, struct db *w)
 void db_write_abort(struct store *store, struct db *w)
 {
     if (in_batch(store)) {
-        if (batch_alive())
-            {
-            run(w, "ROLLBACK TO write");
-            run(w, "RELEASE write");
-        }
+        batch_write_abort(w);
         return;
     }
     if (!sqlite3_get_autocommit(w->handle))
@@ -127,19 +145,20 @@ enum db_status db_batch_begin(struct store *store)
     }
     batch.store = store;
     batch.w = w;
-    batch.begun = status;
+    batch.failed = status;
     return status;
 }
 
 enum db_status db_batch_end(struct store *store)
 {
     struct db *w = batch.w;
-    if (w == NULL) {
-        enum db_status begun = batch.begun;
-        batch.store = NULL;
-        return begun;
-    }
-    enum db_status rc = batch_alive() ? run(w, "COMMIT") : DB_UNAVAILABLE;
+    enum db_status rc = w != NULL ? batch_state() : batch.failed;
+    batch.store = NULL;
+    batch.w = NULL;
+    if (w == NULL)
+        return rc;
+    if (rc == DB_OK)
+        rc = run(w, "COMMIT");
     if (rc != DB_OK) {
         if (!sqlite3_get_autocommit(w->handle))
             conn_exec(w, "ROLLBACK");
@@ -147,8 +166,6 @@ enum db_status db_batch_end(struct store *store)
          * added. */
         store_names_drop(store);
     }
-    batch.store = NULL;
-    batch.w = NULL;
     store_writer_end(store);
     return rc;
 }

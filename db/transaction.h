@@ -31,6 +31,8 @@ enum db_status db_batch_begin(struct store *store);
 
 /* Commits the batch and unlocks; always paired with db_batch_begin. DB_OK
  * when every write committed in it is stored; otherwise none is (the batch
- * is rolled back, or never began) and each write's success must be taken
- * back. */
+ * never began, or is rolled back: SQLite ends the whole transaction when a
+ * write fills the disk or the size limit) and no answer given inside the
+ * batch holds, refusals included, since a write may have been refused for
+ * what an earlier one of the batch did. */
 enum db_status db_batch_end(struct store *store);

@@ -449,38 +449,41 @@ static void run_slow_read(void *job)
     MHD_resume_connection(ex->connection);
 }
 
+/* One write on the write thread, inside the batch if one is open. */
+static void run_write(struct server *srv, struct exchange *ex)
+{
+    struct reply *rep = &ex->later_reply;
+    ex->req.db = store_reader(srv->store);
+    if (ex->req.db == NULL) {
+        reply_header(rep, "Retry-After", "1");
+        reply_problem(rep, 503, NULL, "the database cannot be opened; see the server log");
+    } else {
+        ex->match.route->handler(&ex->req, rep);
+    }
+    reply_header(rep, "Cache-Control", "no-store");
+}
+
 /* A batch of writes on the write thread, in one transaction (group
  * commit): each write runs as it would alone, in a savepoint of its own, so
- * a refused one leaves the others be; their answers go out only once the
- * batch is committed, and if that fails, no write of it is stored and each
- * answer that said so is taken back. When the batch's transaction cannot
- * begin (busy, read-only), each write answers why, as it would alone. */
+ * a refused one leaves the others be, and their answers go out once the
+ * batch is committed. A batch that began and could not commit stored
+ * nothing (a write that fills the disk or the size limit ends SQLite's
+ * whole transaction): each of its writes then runs again alone, in a
+ * transaction of its own, and answers for itself. A batch that could not
+ * begin (busy, read-only) has each write answer why, as it would alone. */
 static void run_write_batch(void *ctx, void *const *jobs, size_t count)
 {
     struct server *srv = ctx;
-    db_batch_begin(srv->store);
+    bool began = db_batch_begin(srv->store) == DB_OK;
 
-    for (size_t i = 0; i < count; i++) {
-        struct exchange *ex = jobs[i];
-        struct reply *rep = &ex->later_reply;
-        ex->req.db = store_reader(srv->store);
-        if (ex->req.db == NULL) {
-            reply_header(rep, "Retry-After", "1");
-            reply_problem(rep, 503, NULL, "the database cannot be opened; see the server log");
-            continue;
+    for (size_t i = 0; i < count; i++)
+        run_write(srv, jobs[i]);
+    if (db_batch_end(srv->store) != DB_OK && began) {
+        for (size_t i = 0; i < count; i++) {
+            struct exchange *ex = jobs[i];
+            reply_free(&ex->later_reply);
+            run_write(srv, ex);
         }
-        ex->match.route->handler(&ex->req, rep);
-        reply_header(rep, "Cache-Control", "no-store");
-    }
-    enum db_status committed = db_batch_end(srv->store);
-    for (size_t i = 0; i < count && committed != DB_OK; i++) {
-        struct reply *rep = &((struct exchange *)jobs[i])->later_reply;
-        /* A refusal (4xx) or a failure changed nothing and stays true. */
-        if (rep->status >= 400)
-            continue;
-        reply_free(rep);
-        reply_db_error(rep, committed, "record");
-        reply_header(rep, "Cache-Control", "no-store");
     }
     metrics_write_batch(srv->metrics, count);
     for (size_t i = 0; i < count; i++) {

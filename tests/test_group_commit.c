@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +24,19 @@ TestSuite(group_commit, .timeout = 60);
 /* A write with the test key that never asserts (it runs on threads of the
  * test): false when no answer came. */
 static bool send_write(const struct test_server *ts, CURL *kept, const char *method,
-                       const char *path, const char *json, struct answer *out)
+                       const char *path, const char *json, const char *key,
+                       struct answer *out)
 {
-    char url[512], auth[128];
+    char url[512], auth[128], idempotency[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%u%s", ts->port, path);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", ts->key);
     CURL *curl = kept != NULL ? kept : curl_easy_init();
     struct curl_slist *headers = curl_slist_append(NULL, auth);
     headers = curl_slist_append(headers, "Content-Type: application/json");
+    if (key != NULL) {
+        snprintf(idempotency, sizeof idempotency, "Idempotency-Key: %s", key);
+        headers = curl_slist_append(headers, idempotency);
+    }
     memset(out, 0, sizeof *out);
     bool ok = false;
     if (curl != NULL && headers != NULL) {
@@ -69,10 +75,24 @@ static long long metric(const struct test_server *ts, const char *name)
 
 /* ---- one batch ----------------------------------------------------------- */
 
+/* Waits until `requests` are in flight (the scrape is one more), then a
+ * moment for the last of them to reach the write queue. */
+static void wait_in_flight(const struct test_server *ts, int requests)
+{
+    for (int waited = 0; metric(ts, "wirebase_http_requests_in_flight") < requests + 1 &&
+                         waited < 400;
+         waited++)
+        usleep(10000);
+    usleep(300000);
+}
+
+
 struct one_write {
     const struct test_server *ts;
     const char *method, *path;
     char json[512];
+    const char *long_json; /* sent instead of json when set */
+    const char *key;       /* an Idempotency-Key, or NULL */
     struct answer got;
     bool answered;
 };
@@ -80,7 +100,8 @@ struct one_write {
 static void *run_one_write(void *arg)
 {
     struct one_write *w = arg;
-    w->answered = send_write(w->ts, NULL, w->method, w->path, w->json, &w->got);
+    w->answered = send_write(w->ts, NULL, w->method, w->path,
+                             w->long_json != NULL ? w->long_json : w->json, w->key, &w->got);
     return NULL;
 }
 
@@ -128,13 +149,7 @@ Test(group_commit, writes_queued_together_share_a_commit_and_keep_their_own_answ
     cr_assert(store_writer_begin(ts->store) != NULL);
     for (int i = 0; i < WRITES; i++)
         cr_assert_eq(pthread_create(&threads[i], NULL, run_one_write, &w[i]), 0);
-    /* Every write received (the scrape itself is one more in flight),
-     * then a moment for the last ones to reach the queue. */
-    for (int waited = 0; metric(ts, "wirebase_http_requests_in_flight") < WRITES + 1 &&
-                         waited < 400;
-         waited++)
-        usleep(10000);
-    usleep(300000);
+    wait_in_flight(ts, WRITES);
     store_writer_end(ts->store);
     for (int i = 0; i < WRITES; i++)
         pthread_join(threads[i], NULL);
@@ -189,10 +204,7 @@ Test(group_commit, a_conflict_inside_a_batch_refuses_only_the_second_write)
     cr_assert(store_writer_begin(ts->store) != NULL);
     for (int i = 0; i < 2; i++)
         cr_assert_eq(pthread_create(&threads[i], NULL, run_one_write, &w[i]), 0);
-    for (int waited = 0; metric(ts, "wirebase_http_requests_in_flight") < 3 && waited < 400;
-         waited++)
-        usleep(10000);
-    usleep(200000);
+    wait_in_flight(ts, 2);
     store_writer_end(ts->store);
     for (int i = 0; i < 2; i++)
         pthread_join(threads[i], NULL);
@@ -237,7 +249,7 @@ static void *run_poster(void *arg)
                  " \"published_at\": \"2026-11-29\", \"body\": \"Client %d writes.\"}",
                  p->client, n, p->client);
         struct answer got;
-        if (!send_write(p->ts, kept, "POST", "/v1/articles?extract=false", json, &got))
+        if (!send_write(p->ts, kept, "POST", "/v1/articles?extract=false", json, NULL, &got))
             break; /* the server went away */
         atomic_fetch_add(&p->answered, 1);
         if (got.status == 201)
@@ -296,5 +308,82 @@ Test(group_commit, every_acknowledged_write_is_stored_across_a_stop)
             cr_assert_eq(db_resolve(db, KIND_ARTICLE, slug, &id), DB_OK,
                          "%s was acknowledged and is not stored", slug);
         }
+    test_server_stop(ts);
+}
+
+/* ---- a batch that cannot commit ------------------------------------------ */
+
+static void small_store_big_bodies(struct config *cfg)
+{
+    /* The sample takes about 270 KiB of it. */
+    cfg->max_db_size_mib = 1;
+}
+
+/* A write that fills the store's size limit in a statement SQLite cannot
+ * roll back alone ends SQLite's whole transaction, and with it the batch's
+ * other writes. Here that is a 250 KB article whose answer, kept for its
+ * Idempotency-Key in one plain INSERT, does not fit after the article does
+ * (a bigger article fails in its own insert, which fires triggers and so
+ * is rolled back alone). The batch's writes run again, each alone: the
+ * small posts are stored and answer 201, the big one answers 507, as each
+ * would have without the others. */
+Test(group_commit, a_write_that_fills_the_store_fails_alone_in_its_batch)
+{
+    struct test_server *ts = test_server_start_config(small_store_big_bodies, true);
+    enum { SMALL = 5, ALL = SMALL + 2 };
+    struct one_write w[ALL];
+    pthread_t threads[ALL];
+    for (int i = 0; i < ALL; i++)
+        w[i] = (struct one_write){.ts = ts, .method = "POST", .path = "/v1/articles?extract=false"};
+    /* w[0] goes first and alone, so the other six make one batch. */
+    for (int i = 0; i <= SMALL; i++)
+        snprintf(w[i].json, sizeof w[i].json,
+                 "{\"title\": \"Small post %d\", \"source\": \"Group Wire\","
+                 " \"published_at\": \"2026-11-29\", \"body\": \"Fits%d.\"}",
+                 i, i);
+    /* Six-letter words, nearly all different. */
+    size_t big_len = 250000;
+    char *big = malloc(big_len + 200);
+    cr_assert_not_null(big);
+    int at = snprintf(big, 200, "{\"title\": \"Too big\", \"source\": \"Group Wire\","
+                                " \"published_at\": \"2026-11-29\", \"body\": \"");
+    for (size_t i = 0; i < big_len; i++) {
+        /* Word w spells (w * a large odd number) in base 26. */
+        uint64_t word = (uint64_t)(i / 7) * 2654435761u, letter = i % 7;
+        for (uint64_t d = 0; d < letter; d++)
+            word /= 26;
+        big[at + i] = letter == 6 ? ' ' : (char)('a' + word % 26);
+    }
+    snprintf(big + at + big_len, 10, "\"}");
+    w[SMALL + 1].long_json = big;
+    w[SMALL + 1].key = "too-big-once";
+
+    cr_assert(store_writer_begin(ts->store) != NULL);
+    cr_assert_eq(pthread_create(&threads[0], NULL, run_one_write, &w[0]), 0);
+    wait_in_flight(ts, 1);
+    for (int i = 1; i <= SMALL; i++)
+        cr_assert_eq(pthread_create(&threads[i], NULL, run_one_write, &w[i]), 0);
+    cr_assert_eq(pthread_create(&threads[SMALL + 1], NULL, run_one_write, &w[SMALL + 1]), 0);
+    wait_in_flight(ts, ALL);
+    store_writer_end(ts->store);
+    for (int i = 0; i < ALL; i++)
+        pthread_join(threads[i], NULL);
+
+    for (int i = 0; i <= SMALL; i++) {
+        cr_assert_eq(w[i].got.status, 201, "small post %d: %s", i, w[i].got.body);
+        char path[64];
+        snprintf(path, sizeof path, "/v1/articles/small-post-%d", i);
+        struct http_result stored = http_get(ts, path);
+        cr_assert_eq(stored.status, 200, "%s is not stored", path);
+        http_result_free(&stored);
+        free(w[i].got.body);
+    }
+    cr_assert(w[SMALL + 1].answered);
+    cr_assert_eq(w[SMALL + 1].got.status, 507, "%s", w[SMALL + 1].got.body);
+    struct http_result refused = http_get(ts, "/v1/articles/too-big");
+    cr_assert_eq(refused.status, 404);
+    http_result_free(&refused);
+    free(w[SMALL + 1].got.body);
+    free(big);
     test_server_stop(ts);
 }
