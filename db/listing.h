@@ -8,7 +8,7 @@
 #include "db/conn.h"
 
 struct sql_buf {
-    char text[2048];
+    char text[4096]; /* the entity list by mentions over every type has four arms */
     size_t len;
     bool overflow;
 };

@@ -415,6 +415,12 @@ static const char *const migrations[] = {
     "CREATE TRIGGER aliases_removed AFTER DELETE ON entity_aliases BEGIN"
     "  UPDATE store_meta SET names_version = names_version + 1;"
     " END;",
+
+    /* 7: every mention written moves its entity in each index ordered by
+     * mention count; with two of them that was the largest part of a
+     * post's pages (issue 5). The list of every type by mentions merges
+     * the per-type ranges of entities_by_type_mentions instead. */
+    "DROP INDEX IF EXISTS entities_by_mentions;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -1417,6 +1417,41 @@ Test(db, every_entity_list_query_uses_an_index)
     }
 }
 
+/* Entities of every type by mentions have no index of their own (each
+ * mention written would move its entity in it): the per-type ranges of
+ * entities_by_type_mentions are merged in order, and nothing is sorted. */
+Test(db, entities_by_mentions_of_every_type_are_merged_not_sorted)
+{
+    open_with_pager_data();
+    for (int n = 0; n < ENTITY_COMBOS; n++) {
+        struct entity_filter f;
+        char what[160];
+        const struct keyset *after = entity_combo(n, &f, what, sizeof what);
+        if (f.sort != ENTITY_SORT_MENTIONS || f.type != NULL)
+            continue;
+        struct db *db = fresh_reader(n);
+        run_list(db, list_entities, &f, after, what);
+        json_t *plan = NULL, *line;
+        size_t i;
+        int merges = 0, arms = 0, sorts = 0, alias_reads = 0;
+        cr_assert_eq(db_explain_last(db, &plan), DB_OK);
+        json_array_foreach(plan, i, line)
+        {
+            const char *text = json_string_value(line);
+            merges += strstr(text, "MERGE (UNION ALL)") != NULL;
+            arms += strstr(text, "SEARCH e USING INDEX entities_by_type_mentions") != NULL;
+            sorts += strstr(text, "USE TEMP B-TREE FOR ORDER BY") != NULL;
+            alias_reads += strstr(text, "SEARCH entity_aliases USING PRIMARY KEY") != NULL;
+        }
+        char *dump = json_dumps(plan, JSON_INDENT(2));
+        cr_expect(merges > 0 && arms == 4, "%s: not a merge of four ranges: %s", what, dump);
+        /* Each entity's aliases are put in order (a few rows); the list is not. */
+        cr_expect_eq(sorts, alias_reads, "%s sorts: %s", what, dump);
+        free(dump);
+        json_decref(plan);
+    }
+}
+
 Test(db, every_agreement_list_query_uses_an_index)
 {
     struct filter_ids ids = filter_ids(open_with_pager_data());

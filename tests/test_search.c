@@ -942,7 +942,10 @@ Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
                               " ALTER TABLE quotes DROP COLUMN span_end;"
                               " ALTER TABLE agreement_articles DROP COLUMN span_start;"
                               " ALTER TABLE agreement_articles DROP COLUMN span_end;"
-                              " ALTER TABLE store_meta DROP COLUMN names_version;",
+                              " ALTER TABLE store_meta DROP COLUMN names_version;"
+                              /* And the index migration 7 dropped. */
+                              " CREATE INDEX entities_by_mentions ON entities"
+                              " (mention_count DESC, id);",
                               NULL, NULL, NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(raw));
     cr_assert_eq(sqlite3_exec(raw, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
