@@ -7,6 +7,7 @@
 #include "db/listing.h"
 #include "db/summaries.h"
 #include "db/text.h"
+#include "db/vocabulary.h"
 
 #define ENTITY_COLUMNS                                                                             \
     ENTITY_BRIEF_COLUMNS ", e.description, e.article_count, e.mention_count,"                      \
@@ -29,10 +30,6 @@ static json_t *entity_row(sqlite3_stmt *st)
     json_object_set_new(entity, "mention_count", conn_col_int(st, ENTITY_BRIEF_NCOLS + 2));
     return entity;
 }
-
-/* The entity types, as the schema's CHECK has them. */
-static const char *const entity_types[] = {"person", "organization", "location", "product"};
-#define ENTITY_TYPE_COUNT (sizeof entity_types / sizeof entity_types[0])
 
 /* One SELECT of the list: `type` a literal type, ":type", or NULL for any. */
 static void add_entity_select(struct sql_buf *sql, const struct entity_filter *filter,
@@ -82,10 +79,10 @@ enum db_status db_entity_list(struct db *db, const struct entity_filter *filter,
          * ORDER BY as a merge of its arms, each read in index order). An
          * index of its own for this order would move twice for every
          * mention written, the costliest part of a post. */
-        for (size_t i = 0; i < ENTITY_TYPE_COUNT; i++) {
+        for (size_t i = 0; db_entity_types[i] != NULL; i++) {
             if (i > 0)
                 sql_add(&sql, " UNION ALL ");
-            add_entity_select(&sql, filter, after, entity_types[i]);
+            add_entity_select(&sql, filter, after, db_entity_types[i]);
         }
         sql_add(&sql, " ORDER BY %d DESC, %d", ENTITY_NCOLS + 1, ENTITY_NCOLS + 2);
     }

@@ -6,12 +6,8 @@
 #include "db/listing.h"
 #include "db/text.h"
 #include "db/validate.h"
+#include "db/vocabulary.h"
 
-static const char *const entity_types[] = {"person", "organization", "location", "product", NULL};
-static const char *const agreement_kinds[] = {"memorandum", "treaty", "accord", "plan",
-                                              "deal", "agreement", NULL};
-static const char *const agreement_statuses[] = {"proposed", "signed", "pending_ratification",
-                                                 "in_force", "superseded", "expired", NULL};
 
 /* Steps a write statement to completion and resets it. */
 static bool run_write(struct db *w, sqlite3_stmt *st, const char *field, struct record_error *err)
@@ -127,7 +123,7 @@ static bool write_entity(struct db *w, const json_t *rec, int64_t *id, struct re
 
     if (!validate_keys(rec, entity_keys, err) ||
         !validate_text(rec, "name", true, NAME_MAX_BYTES, &name, err) ||
-        !validate_enum(rec, "type", entity_types, &type, err) ||
+        !validate_enum(rec, "type", db_entity_types, &type, err) ||
         !validate_text(rec, "description", false, SUMMARY_MAX_BYTES, &description, err) ||
         !validate_slug(w, rec, KIND_ENTITY, name, "entity", *id, slug, err))
         return false;
@@ -553,8 +549,8 @@ static bool write_agreement(struct db *w, const json_t *rec, bool defer_supersed
 
     if (!validate_keys(rec, agreement_keys, err) ||
         !validate_text(rec, "title", true, TITLE_MAX_BYTES, &title, err) ||
-        !validate_enum(rec, "kind", agreement_kinds, &kind, err) ||
-        !validate_enum(rec, "status", agreement_statuses, &status, err) ||
+        !validate_enum(rec, "kind", db_agreement_kinds, &kind, err) ||
+        !validate_enum(rec, "status", db_agreement_statuses, &status, err) ||
         !validate_text(rec, "signed_on", false, 16, &signed_on, err) ||
         !validate_text(rec, "summary", false, SUMMARY_MAX_BYTES, &summary, err))
         return false;

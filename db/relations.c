@@ -7,6 +7,7 @@
 #include "db/conn.h"
 #include "db/listing.h"
 #include "db/summaries.h"
+#include "db/vocabulary.h"
 
 /* ---- co-mentions ------------------------------------------------------- */
 
@@ -599,13 +600,8 @@ done:
 
 /* ---- stats ------------------------------------------------------------- */
 
-/* The values the schema's CHECK constraints allow: the answer names each,
- * zeros included, so a dashboard needs no list of its own. */
-static const char *const entity_types[] = {"person", "organization", "location", "product", NULL};
-static const char *const agreement_statuses[] = {"proposed", "signed", "pending_ratification",
-                                                 "in_force", "superseded", "expired", NULL};
-static const char *const agreement_kinds[] = {"memorandum", "treaty", "accord", "plan",
-                                              "deal", "agreement", NULL};
+/* The answer names every value the schema allows (db/vocabulary.h), zeros
+ * included, so a dashboard needs no list of its own. */
 
 /* The tallies of schema migration 5, which triggers keep in step with
  * every write: one read of a few dozen rows, in one snapshot, so the
@@ -645,8 +641,8 @@ static void set_known(json_t *obj, const char *key, json_int_t value, json_int_t
 
 enum db_status db_relations_stats(struct db *db, json_t **out)
 {
-    json_t *types = zeros(entity_types, true), *statuses = zeros(agreement_statuses, false);
-    json_t *kinds = zeros(agreement_kinds, false), *result = NULL;
+    json_t *types = zeros(db_entity_types, true), *statuses = zeros(db_agreement_statuses, false);
+    json_t *kinds = zeros(db_agreement_kinds, false), *result = NULL;
     json_int_t articles = 0, quotes = 0, sources = 0, entity_total = 0, agreement_total = 0;
     json_int_t kind_total = 0;
     enum db_status rc = DB_ERR;

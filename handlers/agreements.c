@@ -2,13 +2,10 @@
 
 #include "db/agreements.h"
 #include "db/text.h"
+#include "db/vocabulary.h"
 #include "handlers/params.h"
 #include "handlers/records.h"
 
-static const char *const agreement_kinds[] = {"memorandum", "treaty", "accord", "plan",
-                                              "deal", "agreement", NULL};
-static const char *const agreement_statuses[] = {"proposed", "signed", "pending_ratification",
-                                                 "in_force", "superseded", "expired", NULL};
 
 /* Undated agreements carry an empty key: they sort last. */
 static bool is_agreement_key(const char *key)
@@ -29,8 +26,8 @@ int handle_agreement_list(const struct request *req, struct reply *rep)
         !params_cursor(req, rep, "agreements", is_agreement_key, &after) ||
         !params_ref(req, rep, "party", KIND_ENTITY, &filter.party_id) ||
         !params_ref(req, rep, "signatory", KIND_ENTITY, &filter.signatory_id) ||
-        !params_enum(req, rep, "kind", agreement_kinds, &filter.kind) ||
-        !params_enum(req, rep, "status", agreement_statuses, &filter.status) ||
+        !params_enum(req, rep, "kind", db_agreement_kinds, &filter.kind) ||
+        !params_enum(req, rep, "status", db_agreement_statuses, &filter.status) ||
         !params_date_range(req, rep, &filter.since, &filter.until))
         return rep->status;
 

@@ -4,11 +4,11 @@
 
 #include "db/entities.h"
 #include "db/text.h"
+#include "db/vocabulary.h"
 #include "handlers/params.h"
 #include "handlers/records.h"
 #include "db/writes.h"
 
-static const char *const entity_types[] = {"person", "organization", "location", "product", NULL};
 static const char *const entity_sorts[] = {"name", "mentions", NULL};
 
 static bool is_count_key(const char *key)
@@ -27,7 +27,7 @@ int handle_entity_list(const struct request *req, struct reply *rep)
     int limit;
 
     if (!params_only(req, rep, allowed) || !params_limit(req, rep, &limit) ||
-        !params_enum(req, rep, "type", entity_types, &filter.type) ||
+        !params_enum(req, rep, "type", db_entity_types, &filter.type) ||
         !params_text(req, rep, "q", 200, &filter.prefix) ||
         !params_enum(req, rep, "sort", entity_sorts, &sort))
         return rep->status;
