@@ -110,6 +110,27 @@ static bool read_single_segment(const unsigned char *p, size_t len, uint64_t *wr
     return found == 1 && at == len;
 }
 
+/* The record `index` keeps its structure in, copied into buf (cap bytes);
+ * 0 when it cannot be read or does not fit. */
+static size_t read_structure(struct db *db, const char *index, unsigned char *buf, size_t cap)
+{
+    char sql[160];
+    size_t len = 0;
+    snprintf(sql, sizeof sql, "SELECT block FROM \"%s_data\" WHERE id = %d", index,
+             STRUCTURE_ROWID);
+    sqlite3_stmt *st = conn_stmt(db, sql);
+    if (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
+        const void *block = sqlite3_column_blob(st, 0);
+        len = (size_t)sqlite3_column_bytes(st, 0);
+        if (block == NULL || len > cap)
+            len = 0;
+        else
+            memcpy(buf, block, len);
+    }
+    conn_done(st);
+    return len;
+}
+
 static bool write_structure(struct db *db, const char *index, const unsigned char *record,
                             size_t len)
 {
@@ -125,50 +146,43 @@ static bool write_structure(struct db *db, const char *index, const unsigned cha
     return ok;
 }
 
-bool fts_settle_bulk_segment(struct db *db, const char *index, int64_t documents)
+/* A structure record with the cookie of `record` and its one segment alone
+ * on `level`, written over `record`; its length. */
+static size_t encode_single_segment(unsigned char *record, uint64_t write_counter,
+                                    const uint64_t segment[3], int level)
 {
-    char sql[160];
-    /* cookie + 3 counts + 2 per level + one segment's 3 fields */
-    unsigned char record[4 + (3 + 2 * (MAX_LEVEL + 1) + 3) * VARINT_MAX];
-    uint64_t write_counter, segment[3], level = 0;
-    bool ok = false, moved = false;
-
-    if (conn_exec(db, "BEGIN IMMEDIATE") != DB_OK)
-        return false;
-    snprintf(sql, sizeof sql, "SELECT block FROM \"%s_data\" WHERE id = %d", index,
-             STRUCTURE_ROWID);
-    sqlite3_stmt *st = conn_stmt(db, sql);
-    if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
-        conn_done(st);
-        goto done;
-    }
-    const unsigned char *old = sqlite3_column_blob(st, 0);
-    size_t old_len = (size_t)sqlite3_column_bytes(st, 0);
-    int target = level_for(documents);
-    if (old == NULL || !read_single_segment(old, old_len, &write_counter, segment, &level)) {
-        conn_done(st);
-        goto done;
-    }
-    size_t len = 4;
-    memcpy(record, old, 4);
-    conn_done(st);
-    if ((int)level >= target) {
-        ok = true;
-        goto done;
-    }
-    len += put_varint(record + len, (uint64_t)target + 1);
+    size_t len = 4; /* the cookie stays */
+    len += put_varint(record + len, (uint64_t)level + 1);
     len += put_varint(record + len, 1);
     len += put_varint(record + len, write_counter);
-    for (int l = 0; l <= target; l++) {
+    for (int l = 0; l <= level; l++) {
         len += put_varint(record + len, 0);
-        len += put_varint(record + len, l == target ? 1 : 0);
+        len += put_varint(record + len, l == level ? 1 : 0);
     }
     for (int f = 0; f < 3; f++)
         len += put_varint(record + len, segment[f]);
-    ok = moved = write_structure(db, index, record, len);
+    return len;
+}
+
+bool fts_settle_bulk_segment(struct db *db, const char *index, int64_t documents)
+{
+    /* Large enough for the one-segment record on the top level, and so for
+     * any record this rewrites: cookie, 3 counts, 2 per level, 3 fields. */
+    unsigned char record[4 + (3 + 2 * (MAX_LEVEL + 1) + 3) * VARINT_MAX];
+    uint64_t write_counter, segment[3], level = 0;
+    int target = level_for(documents);
+    bool ok = false;
+
+    if (conn_exec(db, "BEGIN IMMEDIATE") != DB_OK)
+        return false;
+    size_t len = read_structure(db, index, record, sizeof record);
+    if (len == 0 || !read_single_segment(record, len, &write_counter, segment, &level))
+        goto done;
+    ok = (int)level >= target ||
+         (write_structure(db, index, record,
+                          encode_single_segment(record, write_counter, segment, target)) &&
+          conn_exec(db, "COMMIT") == DB_OK);
 done:
-    if (moved)
-        ok = conn_exec(db, "COMMIT") == DB_OK;
     if (!sqlite3_get_autocommit(db->handle))
         conn_exec(db, "ROLLBACK");
     return ok;

@@ -26,6 +26,15 @@ struct offload {
     void **batch;
 };
 
+/* The oldest queued job, taken off the ring; under the lock. */
+static struct offload_job take_job(struct offload *pool)
+{
+    struct offload_job next = pool->ring[pool->head];
+    pool->head = (pool->head + 1) % pool->capacity;
+    pool->count--;
+    return next;
+}
+
 static void *work(void *arg)
 {
     struct offload *pool = arg;
@@ -39,19 +48,14 @@ static void *work(void *arg)
             break;
         if (pool->run_batch != NULL) {
             size_t taken = 0;
-            while (pool->count > 0 && taken < pool->max_batch) {
-                pool->batch[taken++] = pool->ring[pool->head].job;
-                pool->head = (pool->head + 1) % pool->capacity;
-                pool->count--;
-            }
+            while (pool->count > 0 && taken < pool->max_batch)
+                pool->batch[taken++] = take_job(pool).job;
             pthread_mutex_unlock(&pool->lock);
             pool->run_batch(pool->batch_ctx, pool->batch, taken);
             pthread_mutex_lock(&pool->lock);
             continue;
         }
-        struct offload_job next = pool->ring[pool->head];
-        pool->head = (pool->head + 1) % pool->capacity;
-        pool->count--;
+        struct offload_job next = take_job(pool);
         pthread_mutex_unlock(&pool->lock);
         next.run(next.job);
         pthread_mutex_lock(&pool->lock);
