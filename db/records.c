@@ -130,8 +130,8 @@ static bool write_entity(struct db *w, const json_t *rec, int64_t *id, struct re
     text_fold(name, key, sizeof key);
     const char *values[] = {slug, name, key, type, description};
     sqlite3_stmt *st =
-        *id == 0 ? prepare_row(w, "INSERT INTO entities (slug, name, name_key, type, description)"
-                                  " VALUES (?, ?, ?, ?, ?)", values, 5, 0)
+        *id == 0 ? prepare_row(w, "INSERT INTO entities (slug, name, name_key, type, description,"
+                                  " version) VALUES (?, ?, ?, ?, ?, (SELECT version FROM store_meta))", values, 5, 0)
                  : prepare_row(w, "UPDATE entities SET slug = ?, name = ?, name_key = ?, type = ?,"
                                   " description = ?, version = (SELECT version FROM store_meta),"
                                   " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
@@ -353,7 +353,8 @@ static bool write_article(struct db *w, const json_t *rec, int64_t *id, struct r
     const char *values[] = {slug, title, source, url, published_at, summary, body};
     sqlite3_stmt *st =
         *id == 0 ? prepare_row(w, "INSERT INTO articles (slug, title, source, url, published_at,"
-                                  " summary, body) VALUES (?, ?, ?, ?, ?, ?, ?)", values, 7, 0)
+                                  " summary, body, version) VALUES (?, ?, ?, ?, ?, ?, ?,"
+                                  " (SELECT version FROM store_meta))", values, 7, 0)
                  : prepare_row(w, "UPDATE articles SET slug = ?, title = ?, source = ?, url = ?,"
                                   " published_at = ?, summary = ?, body = ?, version = (SELECT version FROM store_meta),"
                                   " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
@@ -418,7 +419,8 @@ static bool write_quote(struct db *w, const json_t *rec, int64_t *id, struct rec
         return false;
 
     sqlite3_stmt *st = conn_stmt(w, *id == 0 ? "INSERT INTO quotes (slug, article_id, speaker_id,"
-                                               " text) VALUES (?1, ?2, ?3, ?4)"
+                                               " text, version) VALUES (?1, ?2, ?3, ?4,"
+                                               " (SELECT version FROM store_meta))"
                                              : "UPDATE quotes SET slug = ?1, article_id = ?2,"
                                                " speaker_id = ?3, text = ?4,"
                                                " version = (SELECT version FROM store_meta), updated_at ="
@@ -562,7 +564,8 @@ static bool write_agreement(struct db *w, const json_t *rec, bool defer_supersed
     const char *values[] = {slug, title, kind, status, signed_on, summary};
     sqlite3_stmt *st =
         *id == 0 ? prepare_row(w, "INSERT INTO agreements (slug, title, kind, status, signed_on,"
-                                  " summary) VALUES (?, ?, ?, ?, ?, ?)", values, 6, 0)
+                                  " summary, version) VALUES (?, ?, ?, ?, ?, ?,"
+                                  " (SELECT version FROM store_meta))", values, 6, 0)
                  : prepare_row(w, "UPDATE agreements SET slug = ?, title = ?, kind = ?, status = ?,"
                                   " signed_on = ?, summary = ?, version = (SELECT version FROM store_meta),"
                                   " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"

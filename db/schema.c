@@ -421,6 +421,15 @@ static const char *const migrations[] = {
      * post's pages (issue 5). The list of every type by mentions merges
      * the per-type ranges of entities_by_type_mentions instead. */
     "DROP INDEX IF EXISTS entities_by_mentions;",
+
+    /* 8: a new record takes the store's version in its own INSERT
+     * (db/records.c) instead of from an AFTER INSERT trigger, which wrote
+     * every new row a second time: for an article, its whole body and its
+     * indexes again (issue 5). */
+    "DROP TRIGGER IF EXISTS articles_versioned;"
+    "DROP TRIGGER IF EXISTS entities_versioned;"
+    "DROP TRIGGER IF EXISTS quotes_versioned;"
+    "DROP TRIGGER IF EXISTS agreements_versioned;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
