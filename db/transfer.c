@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/bulk_load.h"
 #include "db/conn.h"
-#include "db/fts_levels.h"
 #include "db/records.h"
 #include "db/writes.h"
 
@@ -37,6 +37,7 @@ struct pending_link {
 struct importer {
     struct db *w;
     bool partial;
+    struct bulk_load *bulk; /* a new store's, else NULL */
     struct transfer_counts *counts;
     json_t *errors;
     struct pending_link *links;
@@ -107,6 +108,8 @@ static bool import_line(struct importer *im, const char *text, size_t len, long 
             snprintf(err->field, sizeof err->field, "entity_type");
         goto done;
     }
+    if (im->bulk != NULL && !bulk_load_stored(im->bulk, k->kind, id, rec, err))
+        goto done;
     json_t *older = json_object_get(rec, "supersedes");
     if (k->kind == KIND_AGREEMENT && older != NULL && !json_is_null(older) &&
         !remember_link(im, id, line, older, err))
@@ -231,157 +234,6 @@ done:
     return rc;
 }
 
-/* ---- bulk loads into a new store -------------------------------------- */
-
-/* FTS5 writes out its pending terms at every statement savepoint, and every
- * insert that fires a trigger opens one: indexed by its trigger, each
- * article becomes an index segment of its own, merged and merged again,
- * which costs more than the rest of its import put together (bench/gen,
- * 100,000 articles: 96 s of CPU against 56 s this way). A new store's
- * article and quote indexes are instead rebuilt once from the stored rows
- * ('rebuild' reads an external-content index's rows back), which gives the
- * same index. Of their triggers only these AFTER INSERT ones fire in an
- * import into an empty store; the update and delete ones stay. Entity names
- * are indexed as before: there are few, and entity_fts keeps its own copy
- * of its text, which a rebuild could not read back. */
-static const struct deferred_index {
-    const char *trigger; /* its AFTER INSERT trigger (migration 4) */
-    const char *index;   /* the external-content FTS5 table it writes */
-} deferred_indexes[] = {
-    {"articles_fts_added", "article_fts"}, /* first: bulk_settle counts articles */
-    {"quotes_fts_added", "quote_fts"},
-};
-
-#define DEFERRED_COUNT (sizeof deferred_indexes / sizeof deferred_indexes[0])
-
-struct bulk_state {
-    char *trigger_sql[DEFERRED_COUNT]; /* saved to make the trigger again; NULL if not dropped */
-};
-
-static bool store_is_empty(struct db *w, struct record_error *err)
-{
-    sqlite3_stmt *st = conn_stmt(w, "SELECT EXISTS (SELECT 1 FROM entities)"
-                                    " OR EXISTS (SELECT 1 FROM articles)"
-                                    " OR EXISTS (SELECT 1 FROM quotes)"
-                                    " OR EXISTS (SELECT 1 FROM agreements)");
-    int step = st != NULL ? sqlite3_step(st) : SQLITE_ERROR;
-    bool has_records = step == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-    conn_done(st);
-    if (step != SQLITE_ROW)
-        return record_fail(err, DB_ERR, NULL, "the database failed; see the server log");
-    if (has_records)
-        return record_fail(err, DB_INVALID, NULL, "a new-store import needs an empty store");
-    return true;
-}
-
-/* Inside the import's transaction: checks the store is empty and drops the
- * deferred index triggers (a failed import rolls the drop back). */
-static bool bulk_begin(struct db *w, struct bulk_state *bulk, struct record_error *err)
-{
-    if (!store_is_empty(w, err))
-        return false;
-    for (size_t i = 0; i < DEFERRED_COUNT; i++) {
-        const struct deferred_index *d = &deferred_indexes[i];
-        sqlite3_stmt *st =
-            conn_stmt(w, "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?");
-        if (st == NULL)
-            return record_fail(err, DB_ERR, NULL, "the database failed; see the server log");
-        conn_bind_text(st, 1, d->trigger);
-        int step = sqlite3_step(st);
-        const char *sql = step == SQLITE_ROW ? conn_col_text(st, 0) : NULL;
-        /* A schema without the trigger (or with another one of that name)
-         * is imported the ordinary way. */
-        if (sql != NULL && strstr(sql, d->index) != NULL) {
-            bulk->trigger_sql[i] = strdup(sql);
-            if (bulk->trigger_sql[i] == NULL) {
-                conn_done(st);
-                return record_fail(err, DB_ERR, NULL, "out of memory");
-            }
-        }
-        conn_done(st);
-        if (step != SQLITE_ROW && step != SQLITE_DONE)
-            return record_fail(err, DB_ERR, NULL, "the database failed; see the server log");
-        if (bulk->trigger_sql[i] == NULL)
-            continue;
-        char drop[128];
-        snprintf(drop, sizeof drop, "DROP TRIGGER %s", d->trigger);
-        if (conn_exec(w, drop) != DB_OK)
-            return record_fail(err, DB_ERR, NULL, "the database failed; see the server log");
-    }
-    return true;
-}
-
-/* FTS5 writes its pending terms out as a new segment whenever they pass
- * 'hashsize' bytes (1 MiB by default), and merges the segments level by
- * level. A rebuild of a million articles makes thousands of segments that
- * way, each term's postings rewritten at every level. With 256 MiB there are
- * a few dozen segments: a 1M-article rebuild took 277 s the first way, and a
- * 100k one 15.5 s against 9.5 s. Those few dozen big segments must then be
- * merged into one ('optimize') before the store is used: left as they are,
- * FTS5's automatic merging took them on a piece at a time in the next
- * writes, and the first two hundred posts on a 1M store wrote 4 GB of WAL.
- * The hash size is kept in the index's config, so it is put back afterwards
- * for ordinary writes. */
-#define BULK_FTS_HASHSIZE (256 << 20)
-#define DEFAULT_FTS_HASHSIZE (1 << 20)
-
-static bool rebuild_index(struct db *w, const char *index)
-{
-    char sql[200];
-    snprintf(sql, sizeof sql, "INSERT INTO %s (%s, rank) VALUES ('hashsize', %d)", index, index,
-             BULK_FTS_HASHSIZE);
-    if (conn_exec(w, sql) != DB_OK)
-        return false;
-    snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES ('rebuild')", index, index);
-    if (conn_exec(w, sql) != DB_OK)
-        return false;
-    snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES ('optimize')", index, index);
-    if (conn_exec(w, sql) != DB_OK)
-        return false;
-    snprintf(sql, sizeof sql, "INSERT INTO %s (%s, rank) VALUES ('hashsize', %d)", index, index,
-             DEFAULT_FTS_HASHSIZE);
-    return conn_exec(w, sql) == DB_OK;
-}
-
-/* After the commit: each rebuilt index's one segment goes to the level its
- * size calls for (db/fts_levels.c), on a connection of its own. It only
- * spares later writes a merge, so a failure leaves the import as it is. */
-static void bulk_settle(struct store *store, const struct bulk_state *bulk,
-                        const struct transfer_counts *counts)
-{
-    struct db *side = store_side_writer_open(store);
-    if (side == NULL)
-        return;
-    for (size_t i = 0; i < DEFERRED_COUNT; i++) {
-        if (bulk->trigger_sql[i] == NULL)
-            continue;
-        int rows = i == 0 ? counts->articles : counts->quotes;
-        if (rows > 0 && !fts_settle_bulk_segment(side, deferred_indexes[i].index, rows))
-            conn_log("%s: its segment was left on its level", deferred_indexes[i].index);
-    }
-    store_reader_close(side);
-}
-
-/* After the last line, still inside the transaction: each deferred index
- * is built from the stored rows and its trigger made again, as it was. */
-static bool bulk_end(struct db *w, struct bulk_state *bulk, struct record_error *err)
-{
-    for (size_t i = 0; i < DEFERRED_COUNT; i++) {
-        if (bulk->trigger_sql[i] == NULL)
-            continue;
-        if (!rebuild_index(w, deferred_indexes[i].index) ||
-            conn_exec(w, bulk->trigger_sql[i]) != DB_OK)
-            return record_fail(err, DB_ERR, NULL, "the database failed; see the server log");
-    }
-    return true;
-}
-
-static void bulk_release(struct bulk_state *bulk)
-{
-    for (size_t i = 0; i < DEFERRED_COUNT; i++)
-        free(bulk->trigger_sql[i]);
-}
-
 enum db_status db_import(struct store *store, FILE *in, bool partial,
                          struct transfer_counts *counts, json_t **errors, long *bad_line,
                          struct record_error *err)
@@ -395,7 +247,6 @@ enum db_status db_import_with(struct store *store, FILE *in, const struct db_imp
                               struct record_error *err)
 {
     struct importer im = {.partial = opts->partial, .counts = counts, .errors = json_array()};
-    struct bulk_state bulk = {0};
     enum db_status rc;
 
     memset(counts, 0, sizeof *counts);
@@ -408,13 +259,13 @@ enum db_status db_import_with(struct store *store, FILE *in, const struct db_imp
                                                      : "the database is busy");
         goto done;
     }
-    if (opts->new_store && !bulk_begin(im.w, &bulk, err)) {
+    if (opts->new_store && (im.bulk = bulk_load_begin(im.w, opts->partial, err)) == NULL) {
         rc = err->status;
         db_write_abort(store, im.w);
         goto done;
     }
     rc = import_all(&im, in, bad_line, err);
-    if (rc == DB_OK && opts->new_store && !bulk_end(im.w, &bulk, err))
+    if (rc == DB_OK && im.bulk != NULL && !bulk_load_end(im.bulk, im.w, err))
         rc = err->status;
     if (rc != DB_OK) {
         db_write_abort(store, im.w);
@@ -427,12 +278,12 @@ enum db_status db_import_with(struct store *store, FILE *in, const struct db_imp
         memset(counts, 0, sizeof *counts);
         goto done;
     }
-    if (opts->new_store)
-        bulk_settle(store, &bulk, counts);
+    if (im.bulk != NULL)
+        bulk_load_settle(im.bulk, store, counts);
     *errors = im.errors;
     im.errors = NULL;
 done:
-    bulk_release(&bulk);
+    bulk_load_free(im.bulk);
     for (size_t i = 0; i < im.nlinks; i++)
         json_decref(im.links[i].ref);
     free(im.links);

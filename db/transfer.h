@@ -35,9 +35,12 @@ struct db_import_options {
     bool partial; /* as db_import's */
     /* A bulk load into an empty store (a generated benchmark store, a
      * restore). Every line is checked and stored exactly as db_import does,
-     * in one transaction, and the result is the same store; but the search
-     * indexes of articles and quotes are built once, after the last line,
-     * instead of line by line. DB_INVALID if the store holds any record. */
+     * in one transaction, and the result is the same store; but what the
+     * schema does for each row is done once (db/bulk_load.h): the search
+     * indexes of articles and quotes are built beside the load on threads
+     * of their own, the large secondary indexes made by one sort at the
+     * end, the entities' mention counters counted once. DB_INVALID if the
+     * store holds any record. */
     bool new_store;
 };
 

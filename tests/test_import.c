@@ -1,6 +1,7 @@
 /* db_import_with on a new store, the bulk path bench/gen takes: the same
- * checks and the same store as an ordinary import, search indexes included,
- * and the indexing triggers back in place afterwards. Tested on real SQLite
+ * checks and the same store as an ordinary import, search indexes, counters
+ * and versions included, and the schema's indexes and triggers back in place
+ * afterwards. Tested on real SQLite
  * files in a temporary folder, as the store runs. */
 
 #include <criterion/criterion.h>
@@ -9,10 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "db/conn.h"
 #include "db/db.h"
+#include "db/fts_build.h"
 #include "db/search.h"
+#include "db/transaction.h"
 #include "db/transfer.h"
+#include "db/writes.h"
 #include "support/test_server.h"
 
 static char dir[256], path_a[300], path_b[320];
@@ -140,8 +146,8 @@ static void assert_index_intact(const char *path)
     cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
 }
 
-/* The schema's triggers, names and SQL, one per line in name order. */
-static char *triggers_of(const char *path)
+/* Every row `sql` reads from the file at `path`, a line each. */
+static char *rows_of(const char *path, const char *sql)
 {
     sqlite3 *raw = NULL;
     sqlite3_stmt *st = NULL;
@@ -149,18 +155,36 @@ static char *triggers_of(const char *path)
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(raw,
-                                    "SELECT name, sql FROM sqlite_schema"
-                                    " WHERE type = 'trigger' ORDER BY name",
-                                    -1, &st, NULL),
-                 SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        fprintf(out, "%s %s\n", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
+    cr_assert_eq(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int i = 0; i < sqlite3_column_count(st); i++)
+            fprintf(out, "%s%s", i ? "|" : "", (const char *)sqlite3_column_text(st, i));
+        fputc('\n', out);
+    }
     sqlite3_finalize(st);
     cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
     fclose(out);
     return text;
 }
+
+static char *schema_of(const char *path)
+{
+    return rows_of(path, "SELECT type, name, sql FROM sqlite_schema ORDER BY type, name");
+}
+
+/* What the schema keeps that an export does not show: counters, tallies,
+ * versions, the copies in mentions, and the schema itself (the bulk load
+ * drops indexes and triggers and makes them again). */
+static const char *const kept_state[] = {
+    "SELECT type, name, sql FROM sqlite_schema ORDER BY type, name", /* as schema_of */
+    "SELECT id, slug, article_count, mention_count, quote_count, version FROM entities ORDER BY id",
+    "SELECT part, key, n FROM tallies ORDER BY part, key",
+    "SELECT article_id, entity_id, count, published_at FROM mentions ORDER BY 1, 2",
+    "SELECT id, version FROM articles ORDER BY id",
+    "SELECT id, version FROM quotes ORDER BY id",
+    "SELECT id, version, status, supersedes_id FROM agreements ORDER BY id",
+    "SELECT version, names_version FROM store_meta",
+};
 
 Test(import, a_new_store_import_gives_the_store_an_ordinary_import_gives)
 {
@@ -184,11 +208,14 @@ Test(import, a_new_store_import_gives_the_store_an_ordinary_import_gives)
         free(b);
     }
     assert_index_intact(path_b);
-    a = triggers_of(path_a);
-    b = triggers_of(path_b);
-    cr_assert_str_eq(b, a);
-    free(a);
-    free(b);
+    for (size_t i = 0; i < sizeof kept_state / sizeof kept_state[0]; i++) {
+        a = rows_of(path_a, kept_state[i]);
+        b = rows_of(path_b, kept_state[i]);
+        cr_assert_str_eq(b, a, "%s", kept_state[i]);
+        cr_assert_neq(strlen(a), 0, "%s: no rows", kept_state[i]);
+        free(a);
+        free(b);
+    }
 }
 
 Test(import, later_writes_to_a_bulk_loaded_store_are_indexed)
@@ -224,10 +251,10 @@ Test(import, a_new_store_import_into_a_store_with_records_is_refused_and_changes
     free(after);
 }
 
-Test(import, a_failed_new_store_import_stores_nothing_and_keeps_the_triggers)
+Test(import, a_failed_new_store_import_stores_nothing_and_keeps_the_schema)
 {
     store_a = open_new(path_a);
-    char *triggers = triggers_of(path_a);
+    char *schema = schema_of(path_a);
     char *bad = NULL;
     cr_assert_geq(asprintf(&bad,
                            "%s{\"type\":\"quote\",\"article\":\"nowhere\","
@@ -243,10 +270,10 @@ Test(import, a_failed_new_store_import_stores_nothing_and_keeps_the_triggers)
     char *empty = export_of(store_a);
     cr_assert_str_eq(empty, "");
     free(empty);
-    char *after = triggers_of(path_a);
-    cr_assert_str_eq(after, triggers);
+    char *after = schema_of(path_a);
+    cr_assert_str_eq(after, schema);
     free(after);
-    free(triggers);
+    free(schema);
     /* An ordinary import afterwards is indexed by the triggers. */
     import_ok(store_a, lines, false);
     char *hits = hits_of(store_a, "memorandum");
@@ -315,4 +342,128 @@ Test(import, the_bulk_built_index_is_not_merged_again_by_the_next_writes)
     hits = hits_of(store_a, "later39");
     cr_assert(strstr(hits, "later-article-39") != NULL, "%s", hits);
     free(hits);
+}
+
+/* The side database an index is built in (db/fts_build.c) is gone once
+ * the import has ended, committed or not. */
+static void assert_no_side_files(void)
+{
+    char side[700];
+    static const char *const indexes[] = {"article_fts", "quote_fts", "note_fts"};
+    for (size_t i = 0; i < sizeof indexes / sizeof indexes[0]; i++) {
+        snprintf(side, sizeof side, "%s-%s.build", path_a, indexes[i]);
+        cr_assert_neq(access(side, F_OK), 0, "%s was left behind", side);
+    }
+}
+
+/* A one-article index is already on its level, so nothing commits on
+ * another connection after the import: the writer itself must not go on
+ * from a structure it had cached before the built index was copied in (it
+ * would write the next segment over an index it believes empty). */
+Test(import, the_writer_goes_on_from_the_index_built_beside_it)
+{
+    store_a = open_new(path_a);
+    /* The writer indexes an article and takes it out again before the
+     * import, so it holds the index's (empty) structure. */
+    import_ok(store_a,
+              "{\"type\":\"article\",\"title\":\"Gone\",\"source\":\"Wire\","
+              "\"published_at\":\"2010-09-14\",\"body\":\"Gone words.\"}\n",
+              false);
+    enum db_status status;
+    struct record_error err;
+    struct db *w = db_write_begin(store_a, &status);
+    cr_assert_not_null(w);
+    cr_assert(db_record_delete(w, KIND_ARTICLE, 1, &err), "%s", err.message);
+    cr_assert_eq(db_write_commit(store_a, w), DB_OK);
+    import_ok(store_a,
+              "{\"type\":\"article\",\"title\":\"Alone in the index\",\"source\":\"Wire\","
+              "\"published_at\":\"2010-09-15\",\"body\":\"Solitary words.\"}\n",
+              true);
+    assert_no_side_files();
+    for (int i = 0; i < 6; i++) {
+        char line[256];
+        snprintf(line, sizeof line,
+                 "{\"type\":\"article\",\"title\":\"Next article %d\",\"source\":\"Wire\","
+                 "\"published_at\":\"2010-09-16\",\"body\":\"Next%d words.\"}\n",
+                 i, i);
+        import_ok(store_a, line, false);
+    }
+    char *hits = hits_of(store_a, "solitary");
+    cr_assert(strstr(hits, "alone-in-the-index") != NULL, "%s", hits);
+    free(hits);
+    hits = hits_of(store_a, "next5");
+    cr_assert(strstr(hits, "next-article-5") != NULL, "%s", hits);
+    free(hits);
+    assert_index_intact(path_a);
+}
+
+Test(import, a_failed_bulk_load_leaves_no_side_database)
+{
+    store_a = open_new(path_a);
+    char *bad = NULL;
+    cr_assert_geq(asprintf(&bad, "%s{\"type\":\"article\",\"title\":\"\"}\n", lines), 0);
+    struct transfer_counts n;
+    struct record_error err;
+    cr_assert_eq(import_text(store_a, bad, true, &n, &err), DB_INVALID);
+    free(bad);
+    assert_no_side_files();
+    import_ok(store_a, lines, true);
+    assert_no_side_files();
+    assert_index_intact(path_a);
+}
+
+static void exec_ok(struct db *db, const char *sql)
+{
+    cr_assert_eq(conn_exec(db, sql), DB_OK, "%s: %s", sql, sqlite3_errmsg(db->handle));
+}
+
+/* One connection alone, so nothing but the build itself can make it read
+ * the index's structure again: it had searched the empty index, which
+ * FTS5 caches per connection, and must go on from the built one (a plain copy of the tables under it left the
+ * next write's segment over the copied one: "database disk image is
+ * malformed" at the integrity check). */
+Test(import, a_built_index_replaces_what_the_writer_had_cached)
+{
+    struct store_options opts = {.path = path_a, .busy_timeout_ms = 5000};
+    char err[256] = "";
+    struct db *w = conn_open(path_a, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &opts, err,
+                             sizeof err);
+    cr_assert_not_null(w, "%s", err);
+    exec_ok(w, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);"
+               "CREATE VIRTUAL TABLE note_fts USING fts5 (text, content = 'notes',"
+               " content_rowid = 'id');"
+               "INSERT INTO notes VALUES (100, 'cached words');"
+               "INSERT INTO note_fts (rowid, text) VALUES (100, 'cached words');"
+               "INSERT INTO note_fts (note_fts, rowid, text) VALUES ('delete', 100, 'cached words');"
+               "DELETE FROM notes;"
+               "SELECT count(*) FROM note_fts WHERE note_fts MATCH 'cached'");
+
+    exec_ok(w, "BEGIN");
+    struct fts_build *b = fts_build_start(w, "note_fts", "text", 1);
+    cr_assert_not_null(b);
+    static const char *const texts[] = {"alpha beta", "gamma", "alpha delta"};
+    for (int i = 0; i < 3; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "INSERT INTO notes VALUES (%d, '%s')", i + 1, texts[i]);
+        exec_ok(w, sql);
+        cr_assert(fts_build_add(b, i + 1, &texts[i]));
+    }
+    cr_assert(fts_build_finish(b, w));
+    fts_build_free(b);
+    exec_ok(w, "COMMIT");
+
+    exec_ok(w, "INSERT INTO notes VALUES (4, 'epsilon alpha');"
+               "INSERT INTO note_fts (rowid, text) VALUES (4, 'epsilon alpha');"
+               "INSERT INTO note_fts (note_fts, rank) VALUES ('integrity-check', 1)");
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(w->handle,
+                                    "SELECT group_concat(rowid) FROM (SELECT rowid FROM note_fts"
+                                    " WHERE note_fts MATCH 'alpha' ORDER BY rowid)",
+                                    -1, &st, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), "1,3,4");
+    sqlite3_finalize(st);
+    conn_close(w);
+    assert_no_side_files();
 }
