@@ -3,12 +3,12 @@
  *   bench/gen --db PATH [--articles N] [--entities N] [--seed S]
  *
  * Makes a new database through the store (store_open) and fills it through
- * the store's own import path (db_import_with, as a new store), so every
- * record passes the same validation as a client's import. A writer thread generates the NDJSON
- * lines (entities, articles with mentions, quotes, agreements) into a pipe
- * while the main thread imports them: generation and SQLite run on both
- * cores, and memory stays bounded whatever N is, since nothing holds more
- * than one line of text.
+ * the store's own import path (db_import_records, as a new store), so every
+ * record passes the same validation as a client's import. A writer thread
+ * generates the records (entities, articles with mentions, quotes,
+ * agreements) into a short queue while the main thread imports them:
+ * generation and SQLite run on both cores, and memory stays bounded
+ * whatever N is. --print writes the same records as NDJSON lines.
  *
  * The output depends only on the options: one small PRNG (splitmix64), no
  * clock, no addresses. Each article draws from streams keyed by (seed,
@@ -16,7 +16,6 @@
  * title, slug and mentions of article i without keeping them. */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -235,39 +234,31 @@ static void buf_putc(struct buf *b, char c)
     b->p[b->len++] = c;
 }
 
-static void buf_uint(struct buf *b, uint64_t v)
+/* A string member. Generated text is printable ASCII (and newlines), so
+ * jansson's UTF-8 check is skipped; the store checks every text anyway. */
+static void set_text(json_t *o, const char *key, const char *value, size_t len)
 {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof tmp, "%" PRIu64, v);
-    buf_put(b, tmp, (size_t)n);
+    json_object_set_new_nocheck(o, key, json_stringn_nocheck(value, len));
 }
 
-/* A JSON string. Generated text is printable ASCII; the escapes are for
- * safety, not for use. */
-static void buf_json(struct buf *b, const char *s)
+static void set_str(json_t *o, const char *key, const char *value)
 {
-    buf_putc(b, '"');
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            buf_putc(b, '\\');
-            buf_putc(b, (char)c);
-        } else if (c == '\n') {
-            buf_put(b, "\\n", 2);
-        } else if (c >= 0x20) {
-            buf_putc(b, (char)c);
-        }
-    }
-    buf_putc(b, '"');
+    set_text(o, key, value, strlen(value));
 }
 
-/* ", "key": "value" */
-static void buf_field(struct buf *b, const char *key, const char *value)
+static void append_str(json_t *array, const char *value)
 {
-    buf_put(b, ",\"", 2);
-    buf_puts(b, key);
-    buf_put(b, "\":", 2);
-    buf_json(b, value);
+    json_array_append_new(array, json_stringn_nocheck(value, strlen(value)));
+}
+
+/* A record as an import line has it: {"type": ..., ...}. */
+static json_t *new_record(const char *type)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        die("out of memory");
+    set_str(o, "type", type);
+    return o;
 }
 
 /* dst = a then b, cut to cap - 1 bytes. */
@@ -1169,7 +1160,7 @@ static void put_prose(const struct world *w, struct rng *r, struct buf *b, int w
             in_sentence = 0;
             sentence_len = (int)rng_range(r, 8, 24);
             if (paragraphs && ++sentences >= paragraph_len && k != words - 1) {
-                buf_put(b, "\\n\\n", 4);
+                buf_put(b, "\n\n", 2);
                 need_space = false;
                 sentences = 0;
                 paragraph_len = (int)rng_range(r, 3, 6);
@@ -1193,29 +1184,28 @@ static void build_outlet_domains(void)
     }
 }
 
-static void put_article(const struct world *w, const struct article_head *h, struct buf *b)
+static json_t *put_article(const struct world *w, const struct article_head *h, struct buf *b)
 {
     struct rng r = rng_for(w->opt.seed, STREAM_BODY, h->index);
     int y, m, d;
-    char text[160];
+    char text[320];
 
     civil_date(h->day, &y, &m, &d);
-    buf_puts(b, "{\"type\":\"article\"");
-    buf_field(b, "slug", h->slug);
-    buf_field(b, "title", h->title);
-    buf_field(b, "source", outlets[h->source]);
-    snprintf(text, sizeof text, "https://%s/%04d/%02d/", outlet_domains[h->source], y, m);
-    buf_puts(b, ",\"url\":\"");
-    buf_puts(b, text);
-    buf_puts(b, h->slug);
+    json_t *o = new_record("article");
+    set_str(o, "slug", h->slug);
+    set_str(o, "title", h->title);
+    set_str(o, "source", outlets[h->source]);
+    snprintf(text, sizeof text, "https://%s/%04d/%02d/%s", outlet_domains[h->source], y, m,
+             h->slug);
+    set_str(o, "url", text);
     snprintf(text, sizeof text, "%04d-%02d-%02dT%02u:%02u:%02uZ", y, m, d, h->second / 3600,
              h->second / 60 % 60, h->second % 60);
-    buf_puts(b, "\"");
-    buf_field(b, "published_at", text);
+    set_str(o, "published_at", text);
 
     /* A one-sentence summary naming the main entity. */
-    buf_puts(b, ",\"summary\":\"");
+    b->len = 0;
     put_prose(w, &r, b, (int)rng_range(&r, 15, 30), h->entity, 1, false);
+    set_text(o, "summary", b->p, b->len);
 
     /* Each mention appears in the body as often as its count says, in a
      * shuffled order. */
@@ -1230,23 +1220,25 @@ static void put_article(const struct world *w, const struct article_head *h, str
         names[i] = names[j];
         names[j] = tmp;
     }
-    buf_puts(b, "\",\"body\":\"");
+    b->len = 0;
     put_prose(w, &r, b, (int)rng_range(&r, 300, 800), names, nnames, true);
-    buf_puts(b, "\",\"mentions\":[");
+    set_text(o, "body", b->p, b->len);
+    json_t *mentions = json_array();
     for (int k = 0; k < h->nmentions; k++) {
-        buf_puts(b, k ? ",{\"entity\":" : "{\"entity\":");
-        buf_json(b, w->entities[h->entity[k]].slug);
-        buf_puts(b, ",\"count\":");
-        buf_uint(b, h->count[k]);
-        buf_putc(b, '}');
+        json_t *mention = json_object();
+        set_str(mention, "entity", w->entities[h->entity[k]].slug);
+        json_object_set_new_nocheck(mention, "count", json_integer(h->count[k]));
+        json_array_append_new(mentions, mention);
     }
-    buf_puts(b, "]}");
+    json_object_set_new_nocheck(o, "mentions", mentions);
+    b->len = 0;
+    return o;
 }
 
 /* ---- quotes ------------------------------------------------------------- */
 
-static void put_quote(const struct world *w, const struct article_head *h, struct rng *r,
-                      uint64_t number, struct buf *b)
+static json_t *put_quote(const struct world *w, const struct article_head *h, struct rng *r,
+                         uint64_t number)
 {
     uint32_t persons[MENTIONS_MAX];
     int npersons = 0;
@@ -1268,13 +1260,13 @@ static void put_quote(const struct world *w, const struct article_head *h, struc
     slugify(opening, base, 40);
     snprintf(slug, sizeof slug, "%s-q%" PRIu64, base[0] ? base : "quote", number);
 
-    buf_puts(b, "{\"type\":\"quote\"");
-    buf_field(b, "slug", slug);
-    buf_field(b, "article", h->slug);
-    buf_field(b, "speaker", w->entities[speaker].slug);
-    buf_field(b, "text", text.p);
-    buf_putc(b, '}');
+    json_t *o = new_record("quote");
+    set_str(o, "slug", slug);
+    set_str(o, "article", h->slug);
+    set_str(o, "speaker", w->entities[speaker].slug);
+    set_str(o, "text", text.p);
     free(text.p);
+    return o;
 }
 
 /* ---- agreements --------------------------------------------------------- */
@@ -1359,7 +1351,7 @@ static void plan_agreements(const struct world *w, struct agreement *g, size_t n
     }
 }
 
-static void put_agreement(const struct world *w, const struct agreement *g, size_t j, struct buf *b)
+static json_t *put_agreement(const struct world *w, const struct agreement *g, size_t j)
 {
     struct rng r = rng_for(w->opt.seed, STREAM_AGREEMENT_TEXT, j);
     const struct agreement *a = &g[j];
@@ -1384,29 +1376,27 @@ static void put_agreement(const struct world *w, const struct agreement *g, size
                  : rng_chance(&r, 0.5) ? "pending_ratification"
                                        : "in_force";
 
-    buf_puts(b, "{\"type\":\"agreement\"");
-    buf_field(b, "slug", slug);
-    buf_field(b, "title", text);
-    buf_field(b, "kind", agreement_kinds[a->kind]);
-    buf_field(b, "status", status);
+    json_t *o = new_record("agreement");
+    set_str(o, "slug", slug);
+    set_str(o, "title", text);
+    set_str(o, "kind", agreement_kinds[a->kind]);
+    set_str(o, "status", status);
     if (a->dated) {
         char date[16];
         snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
-        buf_field(b, "signed_on", date);
+        set_str(o, "signed_on", date);
     }
     char kind[32];
     copy_capitalized(kind, agreement_kinds[a->kind], sizeof kind);
     snprintf(text, sizeof text, "%s on %s between %s and %s, as reported by %s.", kind,
              topics[a->topic], w->entities[a->party[0]].name, w->entities[a->party[1]].name,
              outlets[h.source]);
-    buf_field(b, "summary", text);
+    set_str(o, "summary", text);
 
-    buf_puts(b, ",\"parties\":[");
-    for (int p = 0; p < a->nparties; p++) {
-        if (p)
-            buf_putc(b, ',');
-        buf_json(b, w->entities[a->party[p]].slug);
-    }
+    json_t *parties = json_array();
+    for (int p = 0; p < a->nparties; p++)
+        append_str(parties, w->entities[a->party[p]].slug);
+    json_object_set_new_nocheck(o, "parties", parties);
     /* 0-2 signatories, persons from the report when it names any. */
     uint32_t signers[2];
     int want = (int)rng_below(&r, 3), nsigners = 0;
@@ -1418,20 +1408,17 @@ static void put_agreement(const struct world *w, const struct agreement *g, size
         if (w->entities[e].type == PERSON && !contains(signers, nsigners, e))
             signers[nsigners++] = e;
     }
-    buf_puts(b, "],\"signatories\":[");
-    for (int s = 0; s < nsigners; s++) {
-        if (s)
-            buf_putc(b, ',');
-        buf_json(b, w->entities[signers[s]].slug);
-    }
-    buf_putc(b, ']');
+    json_t *signatories = json_array();
+    for (int s = 0; s < nsigners; s++)
+        append_str(signatories, w->entities[signers[s]].slug);
+    json_object_set_new_nocheck(o, "signatories", signatories);
     if (a->supersedes >= 0) {
         agreement_slug(w, &g[a->supersedes], (size_t)a->supersedes, slug);
-        buf_field(b, "supersedes", slug);
+        set_str(o, "supersedes", slug);
     }
     /* The report, and up to two more articles about it. */
-    buf_puts(b, ",\"articles\":[");
-    buf_json(b, h.slug);
+    json_t *articles = json_array();
+    append_str(articles, h.slug);
     uint32_t more = rng_below(&r, 3);
     uint64_t linked[3] = {a->article};
     int nlinked = 1;
@@ -1443,53 +1430,106 @@ static void put_agreement(const struct world *w, const struct agreement *g, size
         if (listed)
             continue;
         linked[nlinked++] = other;
-        struct article_head o;
-        make_head(w, other, &o);
-        buf_putc(b, ',');
-        buf_json(b, o.slug);
+        struct article_head other_head;
+        make_head(w, other, &other_head);
+        append_str(articles, other_head.slug);
     }
-    buf_puts(b, "]}");
+    json_object_set_new_nocheck(o, "articles", articles);
+    return o;
 }
 
 /* ---- the writer thread -------------------------------------------------- */
 
+/* The records go to the importer as jansson values through a short queue,
+ * not as NDJSON through a pipe: formatting every line and parsing it again
+ * was a third of the importing thread's time (bench/README). --print
+ * writes the same values as lines. */
+#define QUEUE_RECORDS 1024
+
 struct writer {
     const struct world *w;
-    FILE *out;
+    FILE *out; /* --print: the lines go here, else to the queue */
     struct timespec t0;
-    bool importing; /* the pipe leads to db_import (else to stdout) */
     bool failed;
     uint64_t quotes, agreements;
+
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    json_t *queue[QUEUE_RECORDS];
+    size_t head, count;
+    bool done;      /* the writer has given its last record */
+    bool abandoned; /* the importer stopped early: give no more */
 };
 
-static bool emit(struct writer *wr, struct buf *b)
+static bool emit(struct writer *wr, json_t *rec)
 {
-    buf_putc(b, '\n');
-    bool ok = fwrite(b->p, 1, b->len, wr->out) == b->len;
-    b->len = 0;
+    if (wr->out != NULL) {
+        bool ok = json_dumpf(rec, wr->out, JSON_COMPACT) == 0 && fputc('\n', wr->out) != EOF;
+        json_decref(rec);
+        return ok;
+    }
+    pthread_mutex_lock(&wr->lock);
+    while (wr->count == QUEUE_RECORDS && !wr->abandoned)
+        pthread_cond_wait(&wr->changed, &wr->lock);
+    bool ok = !wr->abandoned;
+    if (ok) {
+        wr->queue[(wr->head + wr->count) % QUEUE_RECORDS] = rec;
+        wr->count++;
+        pthread_cond_broadcast(&wr->changed);
+    }
+    pthread_mutex_unlock(&wr->lock);
+    if (!ok)
+        json_decref(rec);
     return ok;
 }
 
-static bool write_entities(struct writer *wr, struct buf *b)
+/* db_import_records' source: the next record, NULL after the last. */
+static json_t *next_record(void *ctx, bool *failed)
+{
+    struct writer *wr = ctx;
+    json_t *rec = NULL;
+    pthread_mutex_lock(&wr->lock);
+    while (wr->count == 0 && !wr->done)
+        pthread_cond_wait(&wr->changed, &wr->lock);
+    if (wr->count > 0) {
+        rec = wr->queue[wr->head];
+        wr->head = (wr->head + 1) % QUEUE_RECORDS;
+        wr->count--;
+        pthread_cond_broadcast(&wr->changed);
+    }
+    *failed = rec == NULL && wr->failed;
+    pthread_mutex_unlock(&wr->lock);
+    return rec;
+}
+
+/* Unblocks the writer if the import stopped early, and drops what it
+ * queued. */
+static void abandon_queue(struct writer *wr)
+{
+    pthread_mutex_lock(&wr->lock);
+    wr->abandoned = true;
+    for (; wr->count > 0; wr->count--, wr->head = (wr->head + 1) % QUEUE_RECORDS)
+        json_decref(wr->queue[wr->head]);
+    pthread_cond_broadcast(&wr->changed);
+    pthread_mutex_unlock(&wr->lock);
+}
+
+static bool write_entities(struct writer *wr)
 {
     const struct world *w = wr->w;
     for (size_t i = 0; i < w->nentities; i++) {
         const struct entity *e = &w->entities[i];
-        buf_puts(b, "{\"type\":\"entity\"");
-        buf_field(b, "slug", e->slug);
-        buf_field(b, "name", e->name);
-        buf_field(b, "entity_type", entity_type_names[e->type]);
-        buf_puts(b, ",\"aliases\":[");
-        for (int a = 0; a < 2 && e->aliases[a] != NULL; a++) {
-            if (a)
-                buf_putc(b, ',');
-            buf_json(b, e->aliases[a]);
-        }
-        buf_putc(b, ']');
+        json_t *o = new_record("entity");
+        set_str(o, "slug", e->slug);
+        set_str(o, "name", e->name);
+        set_str(o, "entity_type", entity_type_names[e->type]);
+        json_t *aliases = json_array();
+        for (int a = 0; a < 2 && e->aliases[a] != NULL; a++)
+            append_str(aliases, e->aliases[a]);
+        json_object_set_new_nocheck(o, "aliases", aliases);
         if (e->description != NULL)
-            buf_field(b, "description", e->description);
-        buf_putc(b, '}');
-        if (!emit(wr, b))
+            set_str(o, "description", e->description);
+        if (!emit(wr, o))
             return false;
     }
     return true;
@@ -1504,8 +1544,7 @@ static bool write_articles(struct writer *wr, struct buf *b, struct agreement **
     size_t cap = 0;
     for (uint64_t i = 0; i < w->opt.articles; i++) {
         make_head(w, i, &h);
-        put_article(w, &h, b);
-        if (!emit(wr, b))
+        if (!emit(wr, put_article(w, &h, b)))
             return false;
         if (h.reports_agreement) {
             if (*ng == cap) {
@@ -1523,7 +1562,7 @@ static bool write_articles(struct writer *wr, struct buf *b, struct agreement **
     return true;
 }
 
-static bool write_quotes(struct writer *wr, struct buf *b)
+static bool write_quotes(struct writer *wr)
 {
     const struct world *w = wr->w;
     struct article_head h;
@@ -1535,11 +1574,9 @@ static bool write_quotes(struct writer *wr, struct buf *b)
         if (n == 0)
             continue;
         make_head(w, i, &h);
-        for (int q = 0; q < n; q++) {
-            put_quote(w, &h, &r, ++wr->quotes, b);
-            if (!emit(wr, b))
+        for (int q = 0; q < n; q++)
+            if (!emit(wr, put_quote(w, &h, &r, ++wr->quotes)))
                 return false;
-        }
     }
     return true;
 }
@@ -1551,20 +1588,21 @@ static void *writer_main(void *arg)
     struct agreement *g = NULL;
     size_t ng = 0;
 
-    bool ok = write_entities(wr, &b) && write_articles(wr, &b, &g, &ng) && write_quotes(wr, &b);
+    bool ok = write_entities(wr) && write_articles(wr, &b, &g, &ng) && write_quotes(wr);
     if (ok) {
         plan_agreements(wr->w, g, ng);
-        for (size_t j = 0; j < ng && ok; j++) {
-            put_agreement(wr->w, g, j, &b);
-            ok = emit(wr, &b);
-        }
+        for (size_t j = 0; j < ng && ok; j++)
+            ok = emit(wr, put_agreement(wr->w, g, j));
         wr->agreements = ng;
     }
-    /* Closing the pipe is the importer's end of input. */
-    if (fclose(wr->out) != 0)
+    if (wr->out != NULL && fflush(wr->out) != 0)
         ok = false;
+    pthread_mutex_lock(&wr->lock);
     wr->failed = !ok;
-    if (ok && wr->importing)
+    wr->done = true;
+    pthread_cond_broadcast(&wr->changed);
+    pthread_mutex_unlock(&wr->lock);
+    if (ok && wr->out == NULL)
         fprintf(stderr,
                 "gen: %" PRIu64 " quotes and %zu agreements written after %.1f s;"
                 " building the search indexes and committing\n",
@@ -1600,8 +1638,6 @@ int main(int argc, char **argv)
     struct options opt;
     struct world *w = NULL;
     struct store *store = NULL;
-    FILE *in = NULL;
-    int fds[2] = {-1, -1};
     int rc = parse_options(argc, argv, &opt);
     char err[512];
     struct stat st;
@@ -1615,7 +1651,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen: %s exists; remove it first\n", opt.db_path);
         return 1;
     }
-    /* A failed import closes the pipe; the writer must see EPIPE, not die. */
+    /* --print into a pipe that closes early (| head) ends with an error
+     * from the write, not a signal. */
     signal(SIGPIPE, SIG_IGN);
 
     struct writer wr = {0};
@@ -1657,32 +1694,10 @@ int main(int argc, char **argv)
         goto done;
     }
 
-    if (pipe(fds) != 0) {
-        perror("gen: pipe");
-        goto done;
-    }
-    /* A wider pipe lets the two threads run further apart. */
-    (void)fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
-    wr.out = fdopen(fds[1], "w");
-    in = fdopen(fds[0], "r");
-    if (wr.out == NULL || in == NULL) {
-        perror("gen: fdopen");
-        if (wr.out == NULL)
-            close(fds[1]);
-        if (in == NULL)
-            close(fds[0]);
-        if (wr.out != NULL)
-            fclose(wr.out);
-        in = NULL;
-        goto done;
-    }
-    setvbuf(wr.out, NULL, _IOFBF, 1 << 20);
-    setvbuf(in, NULL, _IOFBF, 1 << 20);
-    wr.importing = true;
-
+    pthread_mutex_init(&wr.lock, NULL);
+    pthread_cond_init(&wr.changed, NULL);
     pthread_t thread;
     if (pthread_create(&thread, NULL, writer_main, &wr) != 0) {
-        fclose(wr.out);
         fprintf(stderr, "gen: cannot start the writer thread\n");
         goto done;
     }
@@ -1691,16 +1706,17 @@ int main(int argc, char **argv)
     json_t *errors = NULL;
     long bad_line = 0;
     /* The store is new and ours alone: the bulk path (same checks, same
-     * result, search indexes built once at the end). */
+     * result, the per-row work of the schema done once; db/bulk_load.h). */
     struct db_import_options io = {.new_store = true};
-    enum db_status status = db_import_with(store, in, &io, &counts, &errors, &bad_line, &rerr);
+    enum db_status status =
+        db_import_records(store, next_record, &wr, &io, &counts, &errors, &bad_line, &rerr);
     json_decref(errors);
-    /* Unblocks the writer if the import stopped early. */
-    fclose(in);
-    in = NULL;
+    abandon_queue(&wr);
     pthread_join(thread, NULL);
+    pthread_cond_destroy(&wr.changed);
+    pthread_mutex_destroy(&wr.lock);
     if (status != DB_OK) {
-        fprintf(stderr, "gen: import failed at line %ld: %s%s%s\n", bad_line, rerr.field,
+        fprintf(stderr, "gen: import failed at record %ld: %s%s%s\n", bad_line, rerr.field,
                 rerr.field[0] ? " " : "", rerr.message);
         goto done;
     }
@@ -1722,8 +1738,6 @@ int main(int argc, char **argv)
             (double)size / 1e9);
     rc = 0;
 done:
-    if (in != NULL)
-        fclose(in);
     store_close(store);
     free_world(w);
     return rc;

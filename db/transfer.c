@@ -65,21 +65,14 @@ static bool remember_link(struct importer *im, int64_t id, long line, json_t *re
     return true;
 }
 
-/* Parses and stores one line; false with err set when the line is bad. */
-static bool import_line(struct importer *im, const char *text, size_t len, long line,
-                        struct record_error *err)
+/* Stores one record (the line's, "type" included; taken over); false with
+ * err set when it is bad. */
+static bool import_record(struct importer *im, json_t *rec, long line, struct record_error *err)
 {
-    json_error_t jerr;
-    json_t *rec = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     const struct kind_name *k = NULL;
     bool ok = false;
 
     memset(err, 0, sizeof *err);
-    if (rec == NULL) {
-        record_fail(err, DB_INVALID, NULL, "malformed JSON at column %d: %s", jerr.column,
-                    jerr.text);
-        goto done;
-    }
     const char *type = json_string_value(json_object_get(rec, "type"));
     for (size_t i = 0; i < KIND_COUNT && type != NULL; i++)
         if (strcmp(kinds[i].type, type) == 0)
@@ -168,33 +161,66 @@ static bool store_failed(enum db_status status)
            status == DB_UNAVAILABLE;
 }
 
-static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
+/* Where an import's records come from: NDJSON lines, or a caller's
+ * records (db_import_records). */
+struct input {
+    FILE *in;
+    db_record_source next;
+    void *ctx;
+    char *buf;
+    size_t cap;
+    long line; /* of the last record given: its line, or its number */
+};
+
+enum input_step { INPUT_END, INPUT_RECORD, INPUT_FAILED };
+
+/* The next record into *rec (NULL for a bad line, with err saying why). */
+static enum input_step next_input(struct input *in, json_t **rec, struct record_error *err)
+{
+    *rec = NULL;
+    memset(err, 0, sizeof *err);
+    if (in->next != NULL) {
+        bool failed = false;
+        *rec = in->next(in->ctx, &failed);
+        in->line++;
+        return failed ? INPUT_FAILED : *rec != NULL ? INPUT_RECORD : INPUT_END;
+    }
+    long len;
+    bool too_long;
+    do {
+        if ((len = read_line(in->in, &in->buf, &in->cap, TRANSFER_LINE_MAX, &too_long)) < 0)
+            return ferror(in->in) ? INPUT_FAILED : INPUT_END;
+        in->line++;
+        while (len > 0 && in->buf[len - 1] == '\r')
+            in->buf[--len] = '\0';
+    } while (!too_long && strspn(in->buf, " \t") == (size_t)len);
+    if (too_long) {
+        record_fail(err, DB_INVALID, NULL, "the line is longer than %d bytes", TRANSFER_LINE_MAX);
+        return INPUT_RECORD;
+    }
+    json_error_t jerr;
+    *rec = json_loadb(in->buf, (size_t)len, JSON_REJECT_DUPLICATES, &jerr);
+    if (*rec == NULL)
+        record_fail(err, DB_INVALID, NULL, "malformed JSON at column %d: %s", jerr.column,
+                    jerr.text);
+    return INPUT_RECORD;
+}
+
+static enum db_status import_all(struct importer *im, struct input *input, long *bad_line,
                                  struct record_error *err)
 {
-    size_t cap = 64 * 1024;
-    char *buf = malloc(cap);
-    long len, line = 0;
-    bool too_long;
+    enum input_step step;
+    json_t *rec;
     enum db_status rc = DB_ERR;
 
-    if (buf == NULL) {
-        record_fail(err, DB_ERR, NULL, "out of memory");
-        return DB_ERR;
-    }
-    while ((len = read_line(in, &buf, &cap, TRANSFER_LINE_MAX, &too_long)) >= 0) {
-        line++;
-        while (len > 0 && buf[len - 1] == '\r')
-            buf[--len] = '\0';
-        if (!too_long && strspn(buf, " \t") == (size_t)len)
-            continue;
-        bool ok;
-        if (too_long) {
-            ok = record_fail(err, DB_INVALID, NULL, "the line is longer than %d bytes",
-                             TRANSFER_LINE_MAX);
-        } else {
-            if (im->partial && !savepoint(im->w, "SAVEPOINT line"))
+    while ((step = next_input(input, &rec, err)) == INPUT_RECORD) {
+        bool ok = false;
+        if (rec != NULL) {
+            if (im->partial && !savepoint(im->w, "SAVEPOINT line")) {
+                json_decref(rec);
                 goto done;
-            ok = import_line(im, buf, (size_t)len, line, err);
+            }
+            ok = import_record(im, rec, input->line, err);
             if (im->partial && !savepoint(im->w, ok ? "RELEASE line"
                                                     : "ROLLBACK TO line; RELEASE line"))
                 goto done;
@@ -202,11 +228,15 @@ static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
         if (ok)
             continue;
         if (store_failed(err->status) || !im->partial) {
-            *bad_line = line;
+            *bad_line = input->line;
             rc = err->status;
             goto done;
         }
-        report_line(im, line, err);
+        report_line(im, input->line, err);
+    }
+    if (step == INPUT_FAILED) {
+        record_fail(err, DB_ERR, NULL, "the input could not be read");
+        goto done;
     }
     for (size_t i = 0; i < im->nlinks; i++) {
         struct pending_link *p = &im->links[i];
@@ -224,13 +254,10 @@ static enum db_status import_all(struct importer *im, FILE *in, long *bad_line,
         }
         report_line(im, p->line, err);
     }
-    rc = ferror(in) ? DB_ERR : DB_OK;
-    if (rc != DB_OK)
-        record_fail(err, DB_ERR, NULL, "the input could not be read");
+    rc = DB_OK;
 done:
     if (rc == DB_ERR && err->message[0] == '\0')
         record_fail(err, DB_ERR, NULL, "the database failed; see the server log");
-    free(buf);
     return rc;
 }
 
@@ -242,9 +269,10 @@ enum db_status db_import(struct store *store, FILE *in, bool partial,
     return db_import_with(store, in, &opts, counts, errors, bad_line, err);
 }
 
-enum db_status db_import_with(struct store *store, FILE *in, const struct db_import_options *opts,
-                              struct transfer_counts *counts, json_t **errors, long *bad_line,
-                              struct record_error *err)
+static enum db_status import_from(struct store *store, struct input *input,
+                                  const struct db_import_options *opts,
+                                  struct transfer_counts *counts, json_t **errors,
+                                  long *bad_line, struct record_error *err)
 {
     struct importer im = {.partial = opts->partial, .counts = counts, .errors = json_array()};
     enum db_status rc;
@@ -264,7 +292,7 @@ enum db_status db_import_with(struct store *store, FILE *in, const struct db_imp
         db_write_abort(store, im.w);
         goto done;
     }
-    rc = import_all(&im, in, bad_line, err);
+    rc = import_all(&im, input, bad_line, err);
     if (rc == DB_OK && im.bulk != NULL && !bulk_load_end(im.bulk, im.w, err))
         rc = err->status;
     if (rc != DB_OK) {
@@ -289,6 +317,33 @@ done:
     free(im.links);
     json_decref(im.errors);
     return rc;
+}
+
+enum db_status db_import_with(struct store *store, FILE *in, const struct db_import_options *opts,
+                              struct transfer_counts *counts, json_t **errors, long *bad_line,
+                              struct record_error *err)
+{
+    struct input input = {.in = in, .cap = 64 * 1024};
+    input.buf = malloc(input.cap);
+    if (input.buf == NULL) {
+        memset(counts, 0, sizeof *counts);
+        *errors = NULL;
+        *bad_line = 0;
+        record_fail(err, DB_ERR, NULL, "out of memory");
+        return DB_ERR;
+    }
+    enum db_status rc = import_from(store, &input, opts, counts, errors, bad_line, err);
+    free(input.buf);
+    return rc;
+}
+
+enum db_status db_import_records(struct store *store, db_record_source next, void *ctx,
+                                 const struct db_import_options *opts,
+                                 struct transfer_counts *counts, json_t **errors, long *bad_line,
+                                 struct record_error *err)
+{
+    struct input input = {.next = next, .ctx = ctx};
+    return import_from(store, &input, opts, counts, errors, bad_line, err);
 }
 
 /* ---- export ------------------------------------------------------------ */

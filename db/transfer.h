@@ -49,6 +49,20 @@ enum db_status db_import_with(struct store *store, FILE *in, const struct db_imp
                               struct transfer_counts *counts, json_t **errors, long *bad_line,
                               struct record_error *err);
 
+/* The next record of an import in the shape of a line ("type" included),
+ * handed over to the importer; NULL at the end, or with *failed set when
+ * the source could not give one (the import then fails as on a read
+ * error). */
+typedef json_t *(*db_record_source)(void *ctx, bool *failed);
+
+/* db_import_with over records a program makes (bench/gen) instead of
+ * NDJSON text: each is checked and stored exactly as a line holding it
+ * would be; *bad_line numbers the records from 1. */
+enum db_status db_import_records(struct store *store, db_record_source next, void *ctx,
+                                 const struct db_import_options *opts,
+                                 struct transfer_counts *counts, json_t **errors, long *bad_line,
+                                 struct record_error *err);
+
 /* An export in progress, with its own connection and snapshot. */
 struct db_export;
 

@@ -467,3 +467,108 @@ Test(import, a_built_index_replaces_what_the_writer_had_cached)
     conn_close(w);
     assert_no_side_files();
 }
+
+/* Records handed over one by one, as bench/gen hands them. */
+struct record_list {
+    json_t **records;
+    size_t count, next;
+    bool fail_at_end; /* the source fails instead of ending */
+};
+
+static json_t *next_of_list(void *ctx, bool *failed)
+{
+    struct record_list *list = ctx;
+    if (list->next < list->count)
+        return list->records[list->next++];
+    *failed = list->fail_at_end;
+    return NULL;
+}
+
+/* The lines above as records, or NULL past the last. */
+static struct record_list records_of_lines(void)
+{
+    struct record_list list = {.records = calloc(16, sizeof(json_t *))};
+    const char *line = lines;
+    while (*line != '\0') {
+        const char *end = strchr(line, '\n');
+        json_error_t jerr;
+        list.records[list.count] = json_loadb(line, (size_t)(end - line), 0, &jerr);
+        cr_assert_not_null(list.records[list.count++], "%s", jerr.text);
+        line = end + 1;
+    }
+    return list;
+}
+
+static void free_unconsumed(struct record_list *list)
+{
+    for (size_t i = list->next; i < list->count; i++)
+        json_decref(list->records[i]);
+    free(list->records);
+}
+
+Test(import, records_handed_over_are_stored_as_their_lines_would_be)
+{
+    store_a = open_new(path_a);
+    store_b = open_new(path_b);
+    import_ok(store_a, lines, true);
+    struct record_list list = records_of_lines();
+    struct db_import_options opts = {.new_store = true};
+    struct transfer_counts n;
+    struct record_error err;
+    json_t *errors = NULL;
+    long bad = 0;
+    cr_assert_eq(db_import_records(store_b, next_of_list, &list, &opts, &n, &errors, &bad, &err),
+                 DB_OK, "%s %s", err.field, err.message);
+    json_decref(errors);
+    free_unconsumed(&list);
+    cr_assert_eq(n.articles, 2);
+    char *a = export_of(store_a), *b = export_of(store_b);
+    cr_assert_str_eq(b, a);
+    free(a);
+    free(b);
+    for (size_t i = 0; i < sizeof kept_state / sizeof kept_state[0]; i++) {
+        a = rows_of(path_a, kept_state[i]);
+        b = rows_of(path_b, kept_state[i]);
+        cr_assert_str_eq(b, a, "%s", kept_state[i]);
+        free(a);
+        free(b);
+    }
+    assert_index_intact(path_b);
+}
+
+Test(import, a_bad_record_or_a_failing_source_stores_nothing)
+{
+    store_a = open_new(path_a);
+    char *schema = schema_of(path_a);
+    struct db_import_options opts = {.new_store = true};
+    struct transfer_counts n;
+    struct record_error err;
+    json_t *errors = NULL;
+    long bad = 0;
+
+    /* The fifth record loses its title. */
+    struct record_list list = records_of_lines();
+    json_object_del(list.records[4], "title");
+    cr_assert_eq(db_import_records(store_a, next_of_list, &list, &opts, &n, &errors, &bad, &err),
+                 DB_INVALID);
+    cr_assert_eq(bad, 5);
+    cr_assert_str_eq(err.field, "title");
+    free_unconsumed(&list);
+
+    /* Every record good, then the source fails. */
+    list = records_of_lines();
+    list.fail_at_end = true;
+    cr_assert_eq(db_import_records(store_a, next_of_list, &list, &opts, &n, &errors, &bad, &err),
+                 DB_ERR);
+    cr_assert(strstr(err.message, "could not be read") != NULL, "%s", err.message);
+    free_unconsumed(&list);
+
+    char *empty = export_of(store_a);
+    cr_assert_str_eq(empty, "");
+    free(empty);
+    char *after = schema_of(path_a);
+    cr_assert_str_eq(after, schema);
+    free(after);
+    free(schema);
+    assert_no_side_files();
+}
