@@ -247,15 +247,20 @@ bool fts_build_add(struct fts_build *b, int64_t rowid, const char *const *texts)
     return ok;
 }
 
+void fts_build_close(struct fts_build *b)
+{
+    pthread_mutex_lock(&b->lock);
+    b->closing = true;
+    pthread_cond_broadcast(&b->changed);
+    pthread_mutex_unlock(&b->lock);
+}
+
 /* Lets the thread finish its queue, and waits for it. */
 static bool stop_thread(struct fts_build *b)
 {
     if (!b->started)
         return !b->failed;
-    pthread_mutex_lock(&b->lock);
-    b->closing = true;
-    pthread_cond_broadcast(&b->changed);
-    pthread_mutex_unlock(&b->lock);
+    fts_build_close(b);
     pthread_join(b->thread, NULL);
     b->started = false;
     return !b->failed;

@@ -24,6 +24,11 @@ struct fts_build *fts_build_start(struct db *w, const char *index, const char *c
  * behind. False once the build has failed: the import must then fail. */
 bool fts_build_add(struct fts_build *b, int64_t rowid, const char *const *texts);
 
+/* Tells the thread no more rows will come, so it can finish (commit and
+ * merge its segments) while the caller does other work; fts_build_finish
+ * then waits for less. */
+void fts_build_close(struct fts_build *b);
+
 /* Waits for the thread to index the last row and merge its segments into
  * one, then replaces the store's (empty) index with the built one, inside
  * w's transaction. False if any of that failed; the caller rolls back. */
