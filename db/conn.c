@@ -55,7 +55,8 @@ static bool apply_pragmas(sqlite3 *handle, const struct store_options *opts, boo
              opts->cache_size_kib > 0 ? opts->cache_size_kib : 8192);
     if (sqlite3_exec(handle, sql, NULL, NULL, NULL) != SQLITE_OK)
         return false;
-    if (!read_only && sqlite3_exec(handle, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL) != SQLITE_OK)
+    if (!read_only && !opts->bulk_load &&
+        sqlite3_exec(handle, "PRAGMA journal_mode = WAL;", NULL, NULL, NULL) != SQLITE_OK)
         return false;
     /* A WAL that a burst of writes grew is cut back to 64 MiB when it
      * starts over, instead of keeping its largest size on disk. */

@@ -39,6 +39,13 @@ struct store_options {
     int busy_timeout_ms;  /* how long a statement waits for a lock */
     int cache_size_kib;   /* SQLite page cache per connection */
     int max_size_mib;     /* the largest the database file may grow; 0: no limit */
+    /* The caller fills a new file alone, in one transaction (bench/gen): its
+     * connections keep SQLite's rollback journal instead of the WAL, which
+     * would write every page twice (into the WAL, then the file). The pages
+     * of a new file are not journaled at all, so each is written once, and
+     * a rollback still gives the empty store back. store_close puts the file
+     * in WAL mode. No effect on a file already in WAL mode. */
+    bool bulk_load;
 };
 
 /* Opens (and, unless read-only, creates and migrates) the database at

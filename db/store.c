@@ -202,7 +202,8 @@ struct store *store_open(const struct store_options *opts, bool *created, char *
     /* "Created" means "had no schema": an empty file made by mktemp is as
      * new as a missing one. */
     *created = from_version == 0;
-    start_checkpointer(store);
+    if (!opts->bulk_load)
+        start_checkpointer(store);
     return store;
 fail:
     if (locks_made) {
@@ -216,6 +217,18 @@ fail:
     return NULL;
 }
 
+/* After a bulk load, alone on the file again: into WAL mode, as every
+ * other store is (the switch needs no other connection open). */
+static void switch_to_wal(const char *path)
+{
+    sqlite3 *handle = NULL;
+    if (sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_exec(handle, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
+        conn_log("%s: cannot switch to WAL mode: %s", path,
+                 handle != NULL ? sqlite3_errmsg(handle) : "out of memory");
+    sqlite3_close(handle);
+}
+
 void store_close(struct store *store)
 {
     if (store == NULL)
@@ -224,7 +237,10 @@ void store_close(struct store *store)
         conn_close(store->readers.items[i]);
     free(store->readers.items);
     stop_checkpointer(store);
+    bool to_wal = store->writer != NULL && store->opts.bulk_load;
     conn_close(store->writer);
+    if (to_wal)
+        switch_to_wal(store->path);
     lexicon_free(store->names);
     pthread_key_delete(store->reader_key);
     pthread_mutex_destroy(&store->readers_lock);

@@ -81,6 +81,17 @@ static struct store *open_new(const char *path)
     return s;
 }
 
+static struct store *open_existing(const char *path)
+{
+    struct store_options opts = {.path = path, .busy_timeout_ms = 5000, .cache_size_kib = 2048};
+    char err[512] = "";
+    bool created = true;
+    struct store *s = store_open(&opts, &created, err, sizeof err);
+    cr_assert_not_null(s, "store_open(%s): %s", path, err);
+    cr_assert_not(created);
+    return s;
+}
+
 /* Imports `text`; returns the status, with the counts in *n. */
 static enum db_status import_text(struct store *s, const char *text, bool new_store,
                                   struct transfer_counts *n, struct record_error *err)
@@ -571,4 +582,57 @@ Test(import, a_bad_record_or_a_failing_source_stores_nothing)
     free(after);
     free(schema);
     assert_no_side_files();
+}
+
+static char *journal_mode_of(const char *path)
+{
+    return rows_of(path, "PRAGMA journal_mode");
+}
+
+/* A store opened for a bulk load writes its new pages once (rollback
+ * journal, no WAL), and is a WAL store again once closed; a failed load
+ * gives the empty store back. */
+Test(import, a_bulk_load_store_is_filled_without_the_wal_and_closed_into_it)
+{
+    struct store_options opts = {
+        .path = path_a, .busy_timeout_ms = 5000, .cache_size_kib = 2048, .bulk_load = true};
+    char err[256] = "";
+    bool created = false;
+    store_a = store_open(&opts, &created, err, sizeof err);
+    cr_assert_not_null(store_a, "%s", err);
+    cr_assert(created);
+
+    char *bad = NULL;
+    cr_assert_geq(asprintf(&bad, "%s{\"type\":\"article\",\"title\":\"\"}\n", lines), 0);
+    struct transfer_counts n;
+    struct record_error rerr;
+    cr_assert_eq(import_text(store_a, bad, true, &n, &rerr), DB_INVALID);
+    free(bad);
+    char *empty = export_of(store_a);
+    cr_assert_str_eq(empty, "");
+    free(empty);
+
+    import_ok(store_a, lines, true);
+    char *mode = journal_mode_of(path_a);
+    cr_assert_str_eq(mode, "delete\n");
+    free(mode);
+    char wal[700];
+    snprintf(wal, sizeof wal, "%s-wal", path_a);
+    cr_assert_neq(access(wal, F_OK), 0, "a bulk load wrote a WAL");
+    char *before = export_of(store_a);
+    store_close(store_a);
+    store_a = NULL;
+
+    mode = journal_mode_of(path_a);
+    cr_assert_str_eq(mode, "wal\n");
+    free(mode);
+    assert_index_intact(path_a);
+    store_a = open_existing(path_a);
+    char *after = export_of(store_a);
+    cr_assert_str_eq(after, before);
+    free(before);
+    free(after);
+    char *hits = hits_of(store_a, "memorandum");
+    cr_assert(strstr(hits, "defense-chiefs-sign-a-memorandum") != NULL, "%s", hits);
+    free(hits);
 }
