@@ -1666,6 +1666,8 @@ int main(int argc, char **argv)
     build_entities(w);
     wr.w = w;
 
+    pthread_mutex_init(&wr.lock, NULL);
+    pthread_cond_init(&wr.changed, NULL);
     if (opt.print) {
         wr.out = stdout;
         writer_main(&wr);
@@ -1696,8 +1698,6 @@ int main(int argc, char **argv)
         goto done;
     }
 
-    pthread_mutex_init(&wr.lock, NULL);
-    pthread_cond_init(&wr.changed, NULL);
     pthread_t thread;
     if (pthread_create(&thread, NULL, writer_main, &wr) != 0) {
         fprintf(stderr, "gen: cannot start the writer thread\n");
@@ -1715,8 +1715,6 @@ int main(int argc, char **argv)
     json_decref(errors);
     abandon_queue(&wr);
     pthread_join(thread, NULL);
-    pthread_cond_destroy(&wr.changed);
-    pthread_mutex_destroy(&wr.lock);
     if (status != DB_OK) {
         fprintf(stderr, "gen: import failed at record %ld: %s%s%s\n", bad_line, rerr.field,
                 rerr.field[0] ? " " : "", rerr.message);
@@ -1727,7 +1725,8 @@ int main(int argc, char **argv)
         goto done;
     }
     double imported = seconds_since(&wr.t0);
-    /* Closing checkpoints the WAL into the database file: part of the cost. */
+    /* Closing switches the file to WAL mode (db.h, bulk_load): part of the
+     * cost. */
     store_close(store);
     store = NULL;
     double total = seconds_since(&wr.t0);
@@ -1741,6 +1740,8 @@ int main(int argc, char **argv)
     rc = 0;
 done:
     store_close(store);
+    pthread_cond_destroy(&wr.changed);
+    pthread_mutex_destroy(&wr.lock);
     free_world(w);
     return rc;
 }

@@ -112,9 +112,9 @@ static bool store_is_empty(struct db *w, struct record_error *err)
 }
 
 /* Drops the schema's `type` `name`, keeping the statement that made it in
- * *sql. A schema without it, or whose statement lacks `must_name` (another
- * object of that name), keeps it: *sql stays NULL and the load does that
- * part the ordinary way. */
+ * *sql. A schema without it, or whose statement lacks `must_name` (a
+ * trigger of that name that writes elsewhere), keeps it: *sql stays NULL
+ * and the load does that part the ordinary way. */
 static bool set_aside(struct db *w, const char *type, const char *name, const char *must_name,
                       char **sql, struct record_error *err)
 {
@@ -159,8 +159,8 @@ struct bulk_load *bulk_load_begin(struct db *w, bool partial, struct record_erro
             b->builds[i] = fts_build_start(w, s->index, s->columns, (int)field_count(s));
     }
     for (size_t i = 0; i < SET_ASIDE_COUNT; i++) {
-        /* The trigger is recounted by recount_sql: only the one that keeps
-         * those two counters. */
+        /* The trigger is replaced by recount_mentions: only the one that
+         * keeps those counters. */
         const char *must_name = i == MENTIONS_TRIGGER ? "mention_count" : set_asides[i].name;
         if (!set_aside(w, set_asides[i].type, set_asides[i].name, must_name,
                        &b->set_aside_sql[i], err))

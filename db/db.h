@@ -43,8 +43,10 @@ struct store_options {
      * connections keep SQLite's rollback journal instead of the WAL, which
      * would write every page twice (into the WAL, then the file). The pages
      * of a new file are not journaled at all, so each is written once, and
-     * a rollback still gives the empty store back. store_close puts the file
-     * in WAL mode. No effect on a file already in WAL mode. */
+     * a rollback still gives the empty store back. No checkpointer thread
+     * is started; store_close puts the file in WAL mode (as a file already
+     * in WAL mode stays: then the option only leaves checkpoints to
+     * SQLite's own). */
     bool bulk_load;
 };
 

@@ -20,6 +20,7 @@
 
 #define MAX_COLUMNS 4
 #define QUEUE_ROWS 2048
+#define QUEUE_BYTES (32 << 20)
 #define SIDE_HASHSIZE (256 << 20) /* bytes of terms held before a segment is written */
 #define SHADOW_COUNT 3
 
@@ -30,6 +31,7 @@ static const char *const shadow_suffixes[SHADOW_COUNT] = {"_data", "_idx", "_doc
 struct queued_row {
     int64_t rowid;
     char *texts[MAX_COLUMNS];
+    size_t bytes;
 };
 
 struct fts_build {
@@ -37,6 +39,7 @@ struct fts_build {
     char *create_sql; /* the store's CREATE VIRTUAL TABLE statement */
     char *insert_sql;
     char *side_path;
+    sqlite3 *side; /* opened by fts_build_start, used by the thread alone after */
     int ncolumns;
 
     pthread_t thread;
@@ -45,8 +48,8 @@ struct fts_build {
     pthread_cond_t changed;
     struct queued_row queue[QUEUE_ROWS];
     size_t head, count;
-    bool closing; /* no more rows will come */
-    bool stopped; /* the thread has finished, well or not */
+    size_t queued_bytes; /* of text, so a queue of long bodies stays small */
+    bool closing;        /* no more rows will come */
     bool failed;
 };
 
@@ -79,6 +82,7 @@ static bool take_row(struct fts_build *b, struct queued_row *row, bool *failed)
         *row = b->queue[b->head];
         b->head = (b->head + 1) % QUEUE_ROWS;
         b->count--;
+        b->queued_bytes -= row->bytes;
         pthread_cond_broadcast(&b->changed);
     }
     pthread_mutex_unlock(&b->lock);
@@ -117,46 +121,61 @@ static bool index_rows(struct fts_build *b, sqlite3 *side)
     return ok && !failed;
 }
 
-/* The side database needs no journal and no syncs: it is thrown away
- * whatever happens, and only read once the thread has closed it. Automatic
- * merges are off because 'optimize' merges every segment once at the end. */
+/* Whether the build failed or was given up. */
+static bool build_failed(struct fts_build *b)
+{
+    pthread_mutex_lock(&b->lock);
+    bool failed = b->failed;
+    pthread_mutex_unlock(&b->lock);
+    return failed;
+}
+
 static void *build_main(void *arg)
 {
     struct fts_build *b = arg;
-    sqlite3 *side = NULL;
+    char sql[256];
+    bool ok = index_rows(b, b->side);
+    /* A build given up (the import failed) stops here, not after a merge
+     * of minutes. */
+    ok = ok && !build_failed(b) && side_exec(b->side, "COMMIT");
+    snprintf(sql, sizeof sql, "INSERT INTO \"%s\" (\"%s\") VALUES ('optimize')", b->index,
+             b->index);
+    ok = ok && !build_failed(b) && side_exec(b->side, sql);
+    sqlite3_close(b->side);
+    b->side = NULL;
+    pthread_mutex_lock(&b->lock);
+    b->failed |= !ok;
+    pthread_cond_broadcast(&b->changed);
+    pthread_mutex_unlock(&b->lock);
+    return NULL;
+}
+
+/* The side database needs no journal and no syncs: it is thrown away
+ * whatever happens, and only read once the thread has closed it. Automatic
+ * merges are off because 'optimize' merges every segment once at the end.
+ * Opened here, on the caller's thread, so that a side database that cannot
+ * be had leaves the index to the ordinary build. */
+static bool open_side(struct fts_build *b)
+{
     char sql[512];
-    bool ok = sqlite3_open_v2(b->side_path, &side, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+    bool ok = sqlite3_open_v2(b->side_path, &b->side, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                               NULL) == SQLITE_OK;
-    ok = ok && side_exec(side, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
-                               " PRAGMA cache_size = -65536");
-    ok = ok && side_exec(side, b->create_sql);
+    ok = ok && side_exec(b->side, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                                  " PRAGMA cache_size = -65536");
+    ok = ok && side_exec(b->side, b->create_sql);
     snprintf(sql, sizeof sql,
              "INSERT INTO \"%s\" (\"%s\", rank) VALUES ('hashsize', %d);"
              "INSERT INTO \"%s\" (\"%s\", rank) VALUES ('automerge', 0)",
              b->index, b->index, SIDE_HASHSIZE, b->index, b->index);
-    ok = ok && side_exec(side, sql) && side_exec(side, "BEGIN");
-    if (!ok)
-        conn_log("fts build: cannot open %s: %s", b->side_path,
-                 side != NULL ? sqlite3_errmsg(side) : "out of memory");
-    /* Rows are taken even when the start failed, for the same reason as
-     * after a failed row. */
+    ok = ok && side_exec(b->side, sql) && side_exec(b->side, "BEGIN");
     if (!ok) {
-        pthread_mutex_lock(&b->lock);
-        b->failed = true;
-        pthread_mutex_unlock(&b->lock);
+        conn_log("fts build: cannot open %s: %s", b->side_path,
+                 b->side != NULL ? sqlite3_errmsg(b->side) : "out of memory");
+        sqlite3_close(b->side);
+        b->side = NULL;
+        unlink(b->side_path);
     }
-    ok = index_rows(b, side) && ok;
-    ok = ok && side_exec(side, "COMMIT");
-    snprintf(sql, sizeof sql, "INSERT INTO \"%s\" (\"%s\") VALUES ('optimize')", b->index,
-             b->index);
-    ok = ok && side_exec(side, sql);
-    sqlite3_close(side);
-    pthread_mutex_lock(&b->lock);
-    b->failed |= !ok;
-    b->stopped = true;
-    pthread_cond_broadcast(&b->changed);
-    pthread_mutex_unlock(&b->lock);
-    return NULL;
+    return ok;
 }
 
 /* The statement that declared the index in the store. */
@@ -208,11 +227,15 @@ struct fts_build *fts_build_start(struct db *w, const char *index, const char *c
         goto fail;
     /* A side file left by a build that crashed is stale. */
     unlink(b->side_path);
+    if (!open_side(b))
+        goto fail;
     pthread_mutex_init(&b->lock, NULL);
     pthread_cond_init(&b->changed, NULL);
     if (pthread_create(&b->thread, NULL, build_main, b) != 0) {
         pthread_cond_destroy(&b->changed);
         pthread_mutex_destroy(&b->lock);
+        sqlite3_close(b->side);
+        unlink(b->side_path);
         goto fail;
     }
     b->started = true;
@@ -230,15 +253,20 @@ bool fts_build_add(struct fts_build *b, int64_t rowid, const char *const *texts)
 {
     struct queued_row row = {.rowid = rowid};
     bool ok = true;
-    for (int i = 0; i < b->ncolumns && ok; i++)
+    for (int i = 0; i < b->ncolumns && ok; i++) {
         ok = texts[i] == NULL || (row.texts[i] = strdup(texts[i])) != NULL;
+        row.bytes += texts[i] != NULL ? strlen(texts[i]) : 0;
+    }
     pthread_mutex_lock(&b->lock);
-    while (ok && !b->failed && b->count == QUEUE_ROWS)
+    /* A row is let in whatever its size when the queue is empty. */
+    while (ok && !b->failed &&
+           (b->count == QUEUE_ROWS || (b->count > 0 && b->queued_bytes + row.bytes > QUEUE_BYTES)))
         pthread_cond_wait(&b->changed, &b->lock);
     ok = ok && !b->failed;
     if (ok) {
         b->queue[(b->head + b->count) % QUEUE_ROWS] = row;
         b->count++;
+        b->queued_bytes += row.bytes;
         pthread_cond_broadcast(&b->changed);
     }
     pthread_mutex_unlock(&b->lock);

@@ -44,6 +44,7 @@ struct store {
      * crosses the threshold). The writer's WAL hook wakes it. */
     pthread_t checkpointer;
     bool checkpointer_started;
+    bool wal_at_close; /* opened for a bulk load: into WAL mode when closed */
     pthread_mutex_t checkpoint_lock;
     pthread_cond_t checkpoint_wake;
     bool checkpoint_wanted, checkpoint_stop;
@@ -202,7 +203,9 @@ struct store *store_open(const struct store_options *opts, bool *created, char *
     /* "Created" means "had no schema": an empty file made by mktemp is as
      * new as a missing one. */
     *created = from_version == 0;
-    if (!opts->bulk_load)
+    if (opts->bulk_load)
+        store->wal_at_close = true;
+    else
         start_checkpointer(store);
     return store;
 fail:
@@ -223,6 +226,7 @@ static void switch_to_wal(const char *path)
 {
     sqlite3 *handle = NULL;
     if (sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(handle, 5000) != SQLITE_OK ||
         sqlite3_exec(handle, "PRAGMA journal_mode = WAL", NULL, NULL, NULL) != SQLITE_OK)
         conn_log("%s: cannot switch to WAL mode: %s", path,
                  handle != NULL ? sqlite3_errmsg(handle) : "out of memory");
@@ -237,7 +241,7 @@ void store_close(struct store *store)
         conn_close(store->readers.items[i]);
     free(store->readers.items);
     stop_checkpointer(store);
-    bool to_wal = store->writer != NULL && store->opts.bulk_load;
+    bool to_wal = store->wal_at_close;
     conn_close(store->writer);
     if (to_wal)
         switch_to_wal(store->path);

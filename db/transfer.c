@@ -183,7 +183,12 @@ static enum input_step next_input(struct input *in, json_t **rec, struct record_
         bool failed = false;
         *rec = in->next(in->ctx, &failed);
         in->line++;
-        return failed ? INPUT_FAILED : *rec != NULL ? INPUT_RECORD : INPUT_END;
+        if (failed) {
+            json_decref(*rec);
+            *rec = NULL;
+            return INPUT_FAILED;
+        }
+        return *rec != NULL ? INPUT_RECORD : INPUT_END;
     }
     long len;
     bool too_long;

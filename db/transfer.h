@@ -38,9 +38,10 @@ struct db_import_options {
      * in one transaction, and the result is the same store; but what the
      * schema does for each row is done once (db/bulk_load.h): the search
      * indexes of articles and quotes are built beside the load on threads
-     * of their own, the large secondary indexes made by one sort at the
-     * end, the entities' mention counters counted once. DB_INVALID if the
-     * store holds any record. */
+     * of their own (or, for a partial import or a store without a file,
+     * rebuilt from the rows at the end), the large secondary indexes made
+     * by one sort at the end, the entities' mention counters counted once.
+     * DB_INVALID if the store holds any record. */
     bool new_store;
 };
 

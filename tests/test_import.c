@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "db/conn.h"
@@ -635,4 +636,20 @@ Test(import, a_bulk_load_store_is_filled_without_the_wal_and_closed_into_it)
     char *hits = hits_of(store_a, "memorandum");
     cr_assert(strstr(hits, "defense-chiefs-sign-a-memorandum") != NULL, "%s", hits);
     free(hits);
+}
+
+/* When the side database cannot be made (here a folder stands where its
+ * file would go), the index is built the ordinary way, from the rows. */
+Test(import, a_side_database_that_cannot_be_made_leaves_the_index_to_the_rows)
+{
+    char side[700];
+    snprintf(side, sizeof side, "%s-article_fts.build", path_a);
+    cr_assert_eq(mkdir(side, 0700), 0);
+    store_a = open_new(path_a);
+    import_ok(store_a, lines, true);
+    char *hits = hits_of(store_a, "memorandum");
+    cr_assert(strstr(hits, "defense-chiefs-sign-a-memorandum") != NULL, "%s", hits);
+    free(hits);
+    assert_index_intact(path_a);
+    cr_assert_eq(rmdir(side), 0);
 }
