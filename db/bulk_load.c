@@ -29,7 +29,6 @@ static const struct search_index {
     const char *columns; /* the index's columns, as its trigger lists them */
     const char *fields[INDEXED_MAX + 1]; /* the record's fields those hold, NULL-ended */
 } search_indexes[] = {
-    /* first: bulk_load_settle counts articles */
     {"articles_fts_added", "article_fts", KIND_ARTICLE, "title, summary, body",
      {"title", "summary", "body", NULL}},
     {"quotes_fts_added", "quote_fts", KIND_QUOTE, "text", {"text", NULL}},
@@ -90,7 +89,7 @@ static size_t field_count(const struct search_index *s)
     return n;
 }
 
-static bool store_failed(struct record_error *err)
+static bool database_failed(struct record_error *err)
 {
     return record_fail(err, DB_ERR, NULL, "the database failed; see the server log");
 }
@@ -105,7 +104,7 @@ static bool store_is_empty(struct db *w, struct record_error *err)
     bool has_records = step == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
     conn_done(st);
     if (step != SQLITE_ROW)
-        return store_failed(err);
+        return database_failed(err);
     if (has_records)
         return record_fail(err, DB_INVALID, NULL, "a new-store import needs an empty store");
     return true;
@@ -120,7 +119,7 @@ static bool set_aside(struct db *w, const char *type, const char *name, const ch
 {
     sqlite3_stmt *st = conn_stmt(w, "SELECT sql FROM sqlite_schema WHERE type = ? AND name = ?");
     if (st == NULL)
-        return store_failed(err);
+        return database_failed(err);
     conn_bind_text(st, 1, type);
     conn_bind_text(st, 2, name);
     int step = sqlite3_step(st);
@@ -132,13 +131,13 @@ static bool set_aside(struct db *w, const char *type, const char *name, const ch
     if (!copied)
         return record_fail(err, DB_ERR, NULL, "out of memory");
     if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return store_failed(err);
+        return database_failed(err);
     if (*sql == NULL)
         return true;
     char drop[128];
     snprintf(drop, sizeof drop, "DROP %s %s", strcmp(type, "index") == 0 ? "INDEX" : "TRIGGER",
              name);
-    return conn_exec(w, drop) == DB_OK || store_failed(err);
+    return conn_exec(w, drop) == DB_OK || database_failed(err);
 }
 
 struct bulk_load *bulk_load_begin(struct db *w, bool partial, struct record_error *err)
@@ -281,10 +280,10 @@ bool bulk_load_end(struct bulk_load *b, struct db *w, struct record_error *err)
         if (b->builds[i] != NULL)
             fts_build_close(b->builds[i]);
     if (b->set_aside_sql[MENTIONS_TRIGGER] != NULL && !recount_mentions(w))
-        return store_failed(err);
+        return database_failed(err);
     for (size_t i = 0; i < SET_ASIDE_COUNT; i++)
         if (b->set_aside_sql[i] != NULL && conn_exec(w, b->set_aside_sql[i]) != DB_OK)
-            return store_failed(err);
+            return database_failed(err);
     /* Last, so the index threads had the time of the above to finish. */
     for (size_t i = 0; i < SEARCH_COUNT; i++) {
         if (b->search_trigger_sql[i] == NULL)
@@ -292,7 +291,7 @@ bool bulk_load_end(struct bulk_load *b, struct db *w, struct record_error *err)
         bool built = b->builds[i] != NULL ? fts_build_finish(b->builds[i], w)
                                           : rebuild_index(w, search_indexes[i].index);
         if (!built || conn_exec(w, b->search_trigger_sql[i]) != DB_OK)
-            return store_failed(err);
+            return database_failed(err);
     }
     return true;
 }
@@ -308,7 +307,7 @@ void bulk_load_settle(struct bulk_load *b, struct store *store,
     for (size_t i = 0; i < SEARCH_COUNT; i++) {
         if (b->search_trigger_sql[i] == NULL)
             continue;
-        int rows = i == 0 ? counts->articles : counts->quotes;
+        int rows = search_indexes[i].kind == KIND_ARTICLE ? counts->articles : counts->quotes;
         if (rows > 0 && !fts_settle_bulk_segment(side, search_indexes[i].index, rows))
             conn_log("%s: its segment was left on its level", search_indexes[i].index);
     }

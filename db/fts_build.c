@@ -89,8 +89,9 @@ static bool take_row(struct fts_build *b, struct queued_row *row, bool *failed)
     return got;
 }
 
-static bool index_rows(struct fts_build *b, sqlite3 *side)
+static bool index_rows(struct fts_build *b)
 {
+    sqlite3 *side = b->side;
     sqlite3_stmt *st = NULL;
     struct queued_row row;
     bool failed = false;
@@ -134,7 +135,7 @@ static void *build_main(void *arg)
 {
     struct fts_build *b = arg;
     char sql[256];
-    bool ok = index_rows(b, b->side);
+    bool ok = index_rows(b);
     /* A build given up (the import failed) stops here, not after a merge
      * of minutes. */
     ok = ok && !build_failed(b) && side_exec(b->side, "COMMIT");

@@ -71,26 +71,23 @@ static const char lines[] =
     "{\"type\":\"agreement\",\"slug\":\"the-1993-accord\",\"title\":\"1993 accord\","
     "\"kind\":\"accord\",\"status\":\"superseded\",\"signed_on\":\"1993-06-01\"}\n";
 
-static struct store *open_new(const char *path)
+/* Opens the store at `path`, which must be new (no schema yet) or not as
+ * `expect_new` says. */
+static struct store *open_with(const char *path, bool bulk_load, bool expect_new)
 {
-    struct store_options opts = {.path = path, .busy_timeout_ms = 5000, .cache_size_kib = 2048};
+    struct store_options opts = {
+        .path = path, .busy_timeout_ms = 5000, .cache_size_kib = 2048, .bulk_load = bulk_load};
     char err[512] = "";
-    bool created = false;
+    bool created = !expect_new;
     struct store *s = store_open(&opts, &created, err, sizeof err);
     cr_assert_not_null(s, "store_open(%s): %s", path, err);
-    cr_assert(created);
+    cr_assert_eq(created, expect_new, "%s: created %d", path, created);
     return s;
 }
 
-static struct store *open_existing(const char *path)
+static struct store *open_new(const char *path)
 {
-    struct store_options opts = {.path = path, .busy_timeout_ms = 5000, .cache_size_kib = 2048};
-    char err[512] = "";
-    bool created = true;
-    struct store *s = store_open(&opts, &created, err, sizeof err);
-    cr_assert_not_null(s, "store_open(%s): %s", path, err);
-    cr_assert_not(created);
-    return s;
+    return open_with(path, false, true);
 }
 
 /* Imports `text`; returns the status, with the counts in *n. */
@@ -595,13 +592,7 @@ static char *journal_mode_of(const char *path)
  * gives the empty store back. */
 Test(import, a_bulk_load_store_is_filled_without_the_wal_and_closed_into_it)
 {
-    struct store_options opts = {
-        .path = path_a, .busy_timeout_ms = 5000, .cache_size_kib = 2048, .bulk_load = true};
-    char err[256] = "";
-    bool created = false;
-    store_a = store_open(&opts, &created, err, sizeof err);
-    cr_assert_not_null(store_a, "%s", err);
-    cr_assert(created);
+    store_a = open_with(path_a, true, true);
 
     char *bad = NULL;
     cr_assert_geq(asprintf(&bad, "%s{\"type\":\"article\",\"title\":\"\"}\n", lines), 0);
@@ -628,7 +619,7 @@ Test(import, a_bulk_load_store_is_filled_without_the_wal_and_closed_into_it)
     cr_assert_str_eq(mode, "wal\n");
     free(mode);
     assert_index_intact(path_a);
-    store_a = open_existing(path_a);
+    store_a = open_with(path_a, false, false);
     char *after = export_of(store_a);
     cr_assert_str_eq(after, before);
     free(before);
