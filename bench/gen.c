@@ -1445,6 +1445,10 @@ static json_t *put_agreement(const struct world *w, const struct agreement *g, s
  * was a third of the importing thread's time (bench/README). --print
  * writes the same values as lines. */
 #define QUEUE_RECORDS 1024
+/* Each side is woken only when the queue is worth its while (a wake-up is a
+ * system call on the waking thread): the importer when WAKE_RECORDS wait,
+ * the writer when the queue is half empty. */
+#define WAKE_RECORDS 64
 
 struct writer {
     const struct world *w;
@@ -1459,6 +1463,7 @@ struct writer {
     size_t head, count;
     bool done;      /* the writer has given its last record */
     bool abandoned; /* the importer stopped early: give no more */
+    bool taker_waiting, giver_waiting; /* asleep on `changed` */
 };
 
 static bool emit(struct writer *wr, json_t *rec)
@@ -1469,13 +1474,17 @@ static bool emit(struct writer *wr, json_t *rec)
         return ok;
     }
     pthread_mutex_lock(&wr->lock);
-    while (wr->count == QUEUE_RECORDS && !wr->abandoned)
+    while (wr->count == QUEUE_RECORDS && !wr->abandoned) {
+        wr->giver_waiting = true;
         pthread_cond_wait(&wr->changed, &wr->lock);
+        wr->giver_waiting = false;
+    }
     bool ok = !wr->abandoned;
     if (ok) {
         wr->queue[(wr->head + wr->count) % QUEUE_RECORDS] = rec;
         wr->count++;
-        pthread_cond_broadcast(&wr->changed);
+        if (wr->taker_waiting && wr->count >= WAKE_RECORDS)
+            pthread_cond_broadcast(&wr->changed);
     }
     pthread_mutex_unlock(&wr->lock);
     if (!ok)
@@ -1489,13 +1498,17 @@ static json_t *next_record(void *ctx, bool *failed)
     struct writer *wr = ctx;
     json_t *rec = NULL;
     pthread_mutex_lock(&wr->lock);
-    while (wr->count == 0 && !wr->done)
+    while (wr->count == 0 && !wr->done) {
+        wr->taker_waiting = true;
         pthread_cond_wait(&wr->changed, &wr->lock);
+        wr->taker_waiting = false;
+    }
     if (wr->count > 0) {
         rec = wr->queue[wr->head];
         wr->head = (wr->head + 1) % QUEUE_RECORDS;
         wr->count--;
-        pthread_cond_broadcast(&wr->changed);
+        if (wr->giver_waiting && wr->count <= QUEUE_RECORDS / 2)
+            pthread_cond_broadcast(&wr->changed);
     }
     *failed = rec == NULL && wr->failed;
     pthread_mutex_unlock(&wr->lock);

@@ -28,9 +28,15 @@
  * and each row's token counts. The config table stays the store's own. */
 static const char *const shadow_suffixes[SHADOW_COUNT] = {"_data", "_idx", "_docsize"};
 
+/* The thread is woken when this many rows wait for it, not for each: a
+ * wake-up is a system call on the importing thread, the busier of the two
+ * (bench/README). The importer is woken when the queue is half empty. */
+#define WAKE_ROWS 64
+
 struct queued_row {
     int64_t rowid;
-    char *texts[MAX_COLUMNS];
+    char *texts[MAX_COLUMNS]; /* into block, or NULL */
+    char *block;              /* one allocation for all of the row's text */
     size_t bytes;
 };
 
@@ -51,12 +57,12 @@ struct fts_build {
     size_t queued_bytes; /* of text, so a queue of long bodies stays small */
     bool closing;        /* no more rows will come */
     bool failed;
+    bool taker_waiting, adder_waiting; /* asleep on `changed` */
 };
 
-static void free_row(struct queued_row *row, int ncolumns)
+static void free_row(struct queued_row *row)
 {
-    for (int i = 0; i < ncolumns; i++)
-        free(row->texts[i]);
+    free(row->block);
 }
 
 static bool side_exec(sqlite3 *side, const char *sql)
@@ -74,8 +80,11 @@ static bool side_exec(sqlite3 *side, const char *sql)
 static bool take_row(struct fts_build *b, struct queued_row *row, bool *failed)
 {
     pthread_mutex_lock(&b->lock);
-    while (b->count == 0 && !b->closing)
+    while (b->count == 0 && !b->closing) {
+        b->taker_waiting = true;
         pthread_cond_wait(&b->changed, &b->lock);
+        b->taker_waiting = false;
+    }
     bool got = b->count > 0;
     *failed = b->failed;
     if (got) {
@@ -83,7 +92,9 @@ static bool take_row(struct fts_build *b, struct queued_row *row, bool *failed)
         b->head = (b->head + 1) % QUEUE_ROWS;
         b->count--;
         b->queued_bytes -= row->bytes;
-        pthread_cond_broadcast(&b->changed);
+        if (b->adder_waiting && (b->count == 0 || (b->count <= QUEUE_ROWS / 2 &&
+                                                   b->queued_bytes <= QUEUE_BYTES / 2)))
+            pthread_cond_broadcast(&b->changed);
     }
     pthread_mutex_unlock(&b->lock);
     return got;
@@ -111,7 +122,7 @@ static bool index_rows(struct fts_build *b)
         }
         /* After a failure the rows are still taken, so the importer never
          * waits on a full queue; fts_build_add tells it to stop. */
-        free_row(&row, b->ncolumns);
+        free_row(&row);
         if (!ok) {
             pthread_mutex_lock(&b->lock);
             b->failed = true;
@@ -253,26 +264,40 @@ fail:
 bool fts_build_add(struct fts_build *b, int64_t rowid, const char *const *texts)
 {
     struct queued_row row = {.rowid = rowid};
-    bool ok = true;
-    for (int i = 0; i < b->ncolumns && ok; i++) {
-        ok = texts[i] == NULL || (row.texts[i] = strdup(texts[i])) != NULL;
-        row.bytes += texts[i] != NULL ? strlen(texts[i]) : 0;
+    size_t lengths[MAX_COLUMNS];
+    for (int i = 0; i < b->ncolumns; i++) {
+        lengths[i] = texts[i] != NULL ? strlen(texts[i]) : 0;
+        row.bytes += lengths[i];
+    }
+    row.block = malloc(row.bytes + (size_t)b->ncolumns);
+    bool ok = row.block != NULL;
+    for (size_t i = 0, at = 0; ok && i < (size_t)b->ncolumns; i++) {
+        if (texts[i] == NULL)
+            continue;
+        row.texts[i] = memcpy(row.block + at, texts[i], lengths[i] + 1);
+        at += lengths[i] + 1;
     }
     pthread_mutex_lock(&b->lock);
     /* A row is let in whatever its size when the queue is empty. */
     while (ok && !b->failed &&
-           (b->count == QUEUE_ROWS || (b->count > 0 && b->queued_bytes + row.bytes > QUEUE_BYTES)))
+           (b->count == QUEUE_ROWS || (b->count > 0 && b->queued_bytes + row.bytes > QUEUE_BYTES))) {
+        if (b->taker_waiting) /* on fewer than WAKE_ROWS rows */
+            pthread_cond_broadcast(&b->changed);
+        b->adder_waiting = true;
         pthread_cond_wait(&b->changed, &b->lock);
+        b->adder_waiting = false;
+    }
     ok = ok && !b->failed;
     if (ok) {
         b->queue[(b->head + b->count) % QUEUE_ROWS] = row;
         b->count++;
         b->queued_bytes += row.bytes;
-        pthread_cond_broadcast(&b->changed);
+        if (b->taker_waiting && b->count >= WAKE_ROWS)
+            pthread_cond_broadcast(&b->changed);
     }
     pthread_mutex_unlock(&b->lock);
     if (!ok)
-        free_row(&row, b->ncolumns);
+        free_row(&row);
     return ok;
 }
 
@@ -368,7 +393,7 @@ void fts_build_free(struct fts_build *b)
     pthread_mutex_unlock(&b->lock);
     stop_thread(b);
     for (size_t i = 0; i < b->count; i++)
-        free_row(&b->queue[(b->head + i) % QUEUE_ROWS], b->ncolumns);
+        free_row(&b->queue[(b->head + i) % QUEUE_ROWS]);
     pthread_cond_destroy(&b->changed);
     pthread_mutex_destroy(&b->lock);
     unlink(b->side_path);
