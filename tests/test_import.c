@@ -426,12 +426,9 @@ static void exec_ok(struct db *db, const char *sql)
     cr_assert_eq(conn_exec(db, sql), DB_OK, "%s: %s", sql, sqlite3_errmsg(db->handle));
 }
 
-/* One connection alone, so nothing but the build itself can make it read
- * the index's structure again: it had searched the empty index, which
- * FTS5 caches per connection, and must go on from the built one (a plain copy of the tables under it left the
- * next write's segment over the copied one: "database disk image is
- * malformed" at the integrity check). */
-Test(import, a_built_index_replaces_what_the_writer_had_cached)
+/* One connection alone on a new file, with a table of notes and their
+ * external-content index, as the store's indexes are declared. */
+static struct db *notes_writer(void)
 {
     struct store_options opts = {.path = path_a, .busy_timeout_ms = 5000};
     char err[256] = "";
@@ -440,8 +437,19 @@ Test(import, a_built_index_replaces_what_the_writer_had_cached)
     cr_assert_not_null(w, "%s", err);
     exec_ok(w, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);"
                "CREATE VIRTUAL TABLE note_fts USING fts5 (text, content = 'notes',"
-               " content_rowid = 'id');"
-               "INSERT INTO notes VALUES (100, 'cached words');"
+               " content_rowid = 'id')");
+    return w;
+}
+
+/* One connection alone, so nothing but the build itself can make it read
+ * the index's structure again: it had searched the empty index, which
+ * FTS5 caches per connection, and must go on from the built one (a plain copy of the tables under it left the
+ * next write's segment over the copied one: "database disk image is
+ * malformed" at the integrity check). */
+Test(import, a_built_index_replaces_what_the_writer_had_cached)
+{
+    struct db *w = notes_writer();
+    exec_ok(w, "INSERT INTO notes VALUES (100, 'cached words');"
                "INSERT INTO note_fts (rowid, text) VALUES (100, 'cached words');"
                "INSERT INTO note_fts (note_fts, rowid, text) VALUES ('delete', 100, 'cached words');"
                "DELETE FROM notes;"
@@ -473,6 +481,58 @@ Test(import, a_built_index_replaces_what_the_writer_had_cached)
     cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
     cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), "1,3,4");
     sqlite3_finalize(st);
+    conn_close(w);
+    assert_no_side_files();
+}
+
+/* The queue to the index thread holds at most 2,048 rows and 32 MiB of
+ * text, and each side sleeps until the other has enough for it: rows past
+ * both bounds must all arrive, whichever side waits. Big rows come first,
+ * while the thread still sleeps on its empty queue with fewer rows than
+ * wake it: the importer must wake it before it waits itself, or both
+ * sleep (the suite's timeout fails the test). */
+Test(import, rows_past_the_index_queue_bounds_are_all_indexed)
+{
+    struct db *w = notes_writer();
+    enum { BIG_ROWS = 12, BIG_BYTES = 4 << 20, SMALL_ROWS = 5000 };
+    char *big = malloc(BIG_BYTES + 1);
+    cr_assert_not_null(big);
+    for (size_t i = 0; i < BIG_BYTES; i++)
+        big[i] = "bulky "[i % 6];
+    big[BIG_BYTES] = '\0';
+
+    exec_ok(w, "BEGIN");
+    struct fts_build *b = fts_build_start(w, "note_fts", "text", 1);
+    cr_assert_not_null(b);
+    int64_t rowid = 1;
+    for (int i = 0; i < BIG_ROWS; i++) {
+        const char *texts[] = {big};
+        cr_assert(fts_build_add(b, rowid++, texts));
+    }
+    for (int i = 0; i < SMALL_ROWS; i++) {
+        const char *texts[] = {i % 100 == 0 ? NULL : "small words"};
+        cr_assert(fts_build_add(b, rowid++, texts));
+    }
+    cr_assert(fts_build_finish(b, w));
+    fts_build_free(b);
+    exec_ok(w, "COMMIT");
+    free(big);
+
+    static const struct {
+        const char *match;
+        int rows;
+    } expected[] = {{"bulky", BIG_ROWS}, {"small", SMALL_ROWS - SMALL_ROWS / 100}};
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+        sqlite3_stmt *st = NULL;
+        cr_assert_eq(sqlite3_prepare_v2(w->handle,
+                                        "SELECT count(*) FROM note_fts WHERE note_fts MATCH ?",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+        sqlite3_bind_text(st, 1, expected[i].match, -1, SQLITE_STATIC);
+        cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+        cr_assert_eq(sqlite3_column_int(st, 0), expected[i].rows, "%s", expected[i].match);
+        sqlite3_finalize(st);
+    }
     conn_close(w);
     assert_no_side_files();
 }
