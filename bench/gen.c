@@ -1483,8 +1483,10 @@ static bool emit(struct writer *wr, json_t *rec)
     if (ok) {
         wr->queue[(wr->head + wr->count) % QUEUE_RECORDS] = rec;
         wr->count++;
-        if (wr->taker_waiting && wr->count >= WAKE_RECORDS)
+        if (wr->taker_waiting && wr->count >= WAKE_RECORDS) {
+            wr->taker_waiting = false; /* woken once, not again by every record */
             pthread_cond_broadcast(&wr->changed);
+        }
     }
     pthread_mutex_unlock(&wr->lock);
     if (!ok)
@@ -1507,8 +1509,10 @@ static json_t *next_record(void *ctx, bool *failed)
         rec = wr->queue[wr->head];
         wr->head = (wr->head + 1) % QUEUE_RECORDS;
         wr->count--;
-        if (wr->giver_waiting && wr->count <= QUEUE_RECORDS / 2)
+        if (wr->giver_waiting && wr->count <= QUEUE_RECORDS / 2) {
+            wr->giver_waiting = false;
             pthread_cond_broadcast(&wr->changed);
+        }
     }
     *failed = rec == NULL && wr->failed;
     pthread_mutex_unlock(&wr->lock);

@@ -93,8 +93,10 @@ static bool take_row(struct fts_build *b, struct queued_row *row, bool *failed)
         b->count--;
         b->queued_bytes -= row->bytes;
         if (b->adder_waiting && (b->count == 0 || (b->count <= QUEUE_ROWS / 2 &&
-                                                   b->queued_bytes <= QUEUE_BYTES / 2)))
+                                                   b->queued_bytes <= QUEUE_BYTES / 2))) {
+            b->adder_waiting = false; /* woken once, not again by every take */
             pthread_cond_broadcast(&b->changed);
+        }
     }
     pthread_mutex_unlock(&b->lock);
     return got;
@@ -281,8 +283,10 @@ bool fts_build_add(struct fts_build *b, int64_t rowid, const char *const *texts)
     /* A row is let in whatever its size when the queue is empty. */
     while (ok && !b->failed &&
            (b->count == QUEUE_ROWS || (b->count > 0 && b->queued_bytes + row.bytes > QUEUE_BYTES))) {
-        if (b->taker_waiting) /* on fewer than WAKE_ROWS rows */
+        if (b->taker_waiting) { /* on fewer than WAKE_ROWS rows */
+            b->taker_waiting = false;
             pthread_cond_broadcast(&b->changed);
+        }
         b->adder_waiting = true;
         pthread_cond_wait(&b->changed, &b->lock);
         b->adder_waiting = false;
@@ -292,8 +296,10 @@ bool fts_build_add(struct fts_build *b, int64_t rowid, const char *const *texts)
         b->queue[(b->head + b->count) % QUEUE_ROWS] = row;
         b->count++;
         b->queued_bytes += row.bytes;
-        if (b->taker_waiting && b->count >= WAKE_ROWS)
+        if (b->taker_waiting && b->count >= WAKE_ROWS) {
+            b->taker_waiting = false;
             pthread_cond_broadcast(&b->changed);
+        }
     }
     pthread_mutex_unlock(&b->lock);
     if (!ok)

@@ -426,20 +426,36 @@ static void exec_ok(struct db *db, const char *sql)
     cr_assert_eq(conn_exec(db, sql), DB_OK, "%s: %s", sql, sqlite3_errmsg(db->handle));
 }
 
-/* One connection alone on a new file, with a table of notes and their
- * external-content index, as the store's indexes are declared. */
-static struct db *notes_writer(void)
+/* One connection alone on a new file, with `schema` run on it: a table
+ * and its external-content index, as the store's indexes are declared. */
+static struct db *lone_writer(const char *schema)
 {
     struct store_options opts = {.path = path_a, .busy_timeout_ms = 5000};
     char err[256] = "";
     struct db *w = conn_open(path_a, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &opts, err,
                              sizeof err);
     cr_assert_not_null(w, "%s", err);
-    exec_ok(w, "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);"
-               "CREATE VIRTUAL TABLE note_fts USING fts5 (text, content = 'notes',"
-               " content_rowid = 'id')");
+    exec_ok(w, schema);
     return w;
 }
+
+/* The first column of the first row of `sql` (its ?1 bound to `match`,
+ * if not NULL) is `expected`. */
+static void assert_answer(struct db *w, const char *sql, const char *match, const char *expected)
+{
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(w->handle, sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
+    if (match != NULL)
+        sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    const char *text = (const char *)sqlite3_column_text(st, 0);
+    cr_assert_str_eq(text != NULL ? text : "", expected, "%s, %s", sql, match ? match : "");
+    sqlite3_finalize(st);
+}
+
+static const char notes_schema[] =
+    "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT);"
+    "CREATE VIRTUAL TABLE note_fts USING fts5 (text, content = 'notes', content_rowid = 'id')";
 
 /* One connection alone, so nothing but the build itself can make it read
  * the index's structure again: it had searched the empty index, which
@@ -448,7 +464,7 @@ static struct db *notes_writer(void)
  * malformed" at the integrity check). */
 Test(import, a_built_index_replaces_what_the_writer_had_cached)
 {
-    struct db *w = notes_writer();
+    struct db *w = lone_writer(notes_schema);
     exec_ok(w, "INSERT INTO notes VALUES (100, 'cached words');"
                "INSERT INTO note_fts (rowid, text) VALUES (100, 'cached words');"
                "INSERT INTO note_fts (note_fts, rowid, text) VALUES ('delete', 100, 'cached words');"
@@ -472,15 +488,10 @@ Test(import, a_built_index_replaces_what_the_writer_had_cached)
     exec_ok(w, "INSERT INTO notes VALUES (4, 'epsilon alpha');"
                "INSERT INTO note_fts (rowid, text) VALUES (4, 'epsilon alpha');"
                "INSERT INTO note_fts (note_fts, rank) VALUES ('integrity-check', 1)");
-    sqlite3_stmt *st = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(w->handle,
-                                    "SELECT group_concat(rowid) FROM (SELECT rowid FROM note_fts"
-                                    " WHERE note_fts MATCH 'alpha' ORDER BY rowid)",
-                                    -1, &st, NULL),
-                 SQLITE_OK);
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-    cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), "1,3,4");
-    sqlite3_finalize(st);
+    assert_answer(w,
+                  "SELECT group_concat(rowid) FROM (SELECT rowid FROM note_fts"
+                  " WHERE note_fts MATCH 'alpha' ORDER BY rowid)",
+                  NULL, "1,3,4");
     conn_close(w);
     assert_no_side_files();
 }
@@ -488,12 +499,14 @@ Test(import, a_built_index_replaces_what_the_writer_had_cached)
 /* The queue to the index thread holds at most 2,048 rows and 32 MiB of
  * text, and each side sleeps until the other has enough for it: rows past
  * both bounds must all arrive, whichever side waits. Big rows come first,
- * while the thread still sleeps on its empty queue with fewer rows than
- * wake it: the importer must wake it before it waits itself, or both
- * sleep (the suite's timeout fails the test). */
+ * once the thread sleeps on its empty queue (it prepares one statement,
+ * then waits: the pause gives it the time), with fewer rows than wake it:
+ * the importer must wake it before it waits itself, or both sleep and the
+ * test times out. Without the pause the test still passes, on the other
+ * path. */
 Test(import, rows_past_the_index_queue_bounds_are_all_indexed)
 {
-    struct db *w = notes_writer();
+    struct db *w = lone_writer(notes_schema);
     enum { BIG_ROWS = 12, BIG_BYTES = 4 << 20, SMALL_ROWS = 5000 };
     char *big = malloc(BIG_BYTES + 1);
     cr_assert_not_null(big);
@@ -504,6 +517,7 @@ Test(import, rows_past_the_index_queue_bounds_are_all_indexed)
     exec_ok(w, "BEGIN");
     struct fts_build *b = fts_build_start(w, "note_fts", "text", 1);
     cr_assert_not_null(b);
+    usleep(200 * 1000);
     int64_t rowid = 1;
     for (int i = 0; i < BIG_ROWS; i++) {
         const char *texts[] = {big};
@@ -518,21 +532,41 @@ Test(import, rows_past_the_index_queue_bounds_are_all_indexed)
     exec_ok(w, "COMMIT");
     free(big);
 
+    char count[32];
+    snprintf(count, sizeof count, "%d", BIG_ROWS);
+    assert_answer(w, "SELECT count(*) FROM note_fts WHERE note_fts MATCH ?1", "bulky", count);
+    snprintf(count, sizeof count, "%d", SMALL_ROWS - SMALL_ROWS / 100);
+    assert_answer(w, "SELECT count(*) FROM note_fts WHERE note_fts MATCH ?1", "small", count);
+    conn_close(w);
+    assert_no_side_files();
+}
+
+/* A row's texts travel in one block: each must come out in its own
+ * column, a NULL one in the middle included. */
+Test(import, each_text_of_a_queued_row_is_indexed_in_its_own_column)
+{
+    struct db *w = lone_writer("CREATE TABLE pages (id INTEGER PRIMARY KEY, a TEXT, b TEXT,"
+                               " c TEXT);"
+                               "CREATE VIRTUAL TABLE page_fts USING fts5 (a, b, c,"
+                               " content = 'pages', content_rowid = 'id');"
+                               "BEGIN");
+    struct fts_build *b = fts_build_start(w, "page_fts", "a, b, c", 3);
+    cr_assert_not_null(b);
+    const char *first[] = {"north", NULL, "south"};
+    const char *second[] = {"", "east", "west wind"};
+    cr_assert(fts_build_add(b, 1, first));
+    cr_assert(fts_build_add(b, 2, second));
+    cr_assert(fts_build_finish(b, w));
+    fts_build_free(b);
+    exec_ok(w, "COMMIT");
+
     static const struct {
-        const char *match;
-        int rows;
-    } expected[] = {{"bulky", BIG_ROWS}, {"small", SMALL_ROWS - SMALL_ROWS / 100}};
-    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
-        sqlite3_stmt *st = NULL;
-        cr_assert_eq(sqlite3_prepare_v2(w->handle,
-                                        "SELECT count(*) FROM note_fts WHERE note_fts MATCH ?",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-        sqlite3_bind_text(st, 1, expected[i].match, -1, SQLITE_STATIC);
-        cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-        cr_assert_eq(sqlite3_column_int(st, 0), expected[i].rows, "%s", expected[i].match);
-        sqlite3_finalize(st);
-    }
+        const char *match, *rowids;
+    } expected[] = {{"a:north", "1"}, {"c:south", "1"}, {"b:east", "2"}, {"c:wind", "2"},
+                    {"a:south OR b:north OR b:south", ""}, {"c:west AND c:wind", "2"}};
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
+        assert_answer(w, "SELECT group_concat(rowid) FROM page_fts WHERE page_fts MATCH ?1",
+                      expected[i].match, expected[i].rowids);
     conn_close(w);
     assert_no_side_files();
 }
