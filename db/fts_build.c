@@ -75,6 +75,18 @@ static bool side_exec(sqlite3 *side, const char *sql)
     return false;
 }
 
+/* A row is let in whatever its size when the queue is empty. */
+static bool has_room(const struct fts_build *b, size_t bytes)
+{
+    return b->count == 0 || (b->count < QUEUE_ROWS && b->queued_bytes + bytes <= QUEUE_BYTES);
+}
+
+/* Worth waking a waiting importer for. */
+static bool half_empty(const struct fts_build *b)
+{
+    return b->count == 0 || (b->count <= QUEUE_ROWS / 2 && b->queued_bytes <= QUEUE_BYTES / 2);
+}
+
 /* The next row, or false once the queue is closed and empty; *failed
  * tells whether the build has failed or was given up meanwhile. */
 static bool take_row(struct fts_build *b, struct queued_row *row, bool *failed)
@@ -92,8 +104,7 @@ static bool take_row(struct fts_build *b, struct queued_row *row, bool *failed)
         b->head = (b->head + 1) % QUEUE_ROWS;
         b->count--;
         b->queued_bytes -= row->bytes;
-        if (b->adder_waiting && (b->count == 0 || (b->count <= QUEUE_ROWS / 2 &&
-                                                   b->queued_bytes <= QUEUE_BYTES / 2))) {
+        if (b->adder_waiting && half_empty(b)) {
             b->adder_waiting = false; /* woken once, not again by every take */
             pthread_cond_broadcast(&b->changed);
         }
@@ -280,9 +291,7 @@ bool fts_build_add(struct fts_build *b, int64_t rowid, const char *const *texts)
         at += lengths[i] + 1;
     }
     pthread_mutex_lock(&b->lock);
-    /* A row is let in whatever its size when the queue is empty. */
-    while (ok && !b->failed &&
-           (b->count == QUEUE_ROWS || (b->count > 0 && b->queued_bytes + row.bytes > QUEUE_BYTES))) {
+    while (ok && !b->failed && !has_room(b, row.bytes)) {
         if (b->taker_waiting) { /* on fewer than WAKE_ROWS rows */
             b->taker_waiting = false;
             pthread_cond_broadcast(&b->changed);

@@ -459,15 +459,16 @@ static const char notes_schema[] =
 
 /* One connection alone, so nothing but the build itself can make it read
  * the index's structure again: it had searched the empty index, which
- * FTS5 caches per connection, and must go on from the built one (a plain copy of the tables under it left the
- * next write's segment over the copied one: "database disk image is
- * malformed" at the integrity check). */
+ * FTS5 caches per connection, and must go on from the built one (a plain
+ * copy of the tables under it left the next write's segment over the
+ * copied one: "database disk image is malformed" at the integrity check). */
 Test(import, a_built_index_replaces_what_the_writer_had_cached)
 {
     struct db *w = lone_writer(notes_schema);
     exec_ok(w, "INSERT INTO notes VALUES (100, 'cached words');"
                "INSERT INTO note_fts (rowid, text) VALUES (100, 'cached words');"
-               "INSERT INTO note_fts (note_fts, rowid, text) VALUES ('delete', 100, 'cached words');"
+               "INSERT INTO note_fts (note_fts, rowid, text)"
+               " VALUES ('delete', 100, 'cached words');"
                "DELETE FROM notes;"
                "SELECT count(*) FROM note_fts WHERE note_fts MATCH 'cached'");
 
