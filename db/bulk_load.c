@@ -239,8 +239,10 @@ static bool recount_mentions(struct db *w)
 
     if (largest_entity_id(w, &largest) != DB_OK)
         goto done;
-    if (largest > RECOUNT_MAX_ID)
-        return conn_exec(w, recount_sql) == DB_OK;
+    if (largest > RECOUNT_MAX_ID) {
+        ok = conn_exec(w, recount_sql) == DB_OK;
+        goto done;
+    }
     counts = calloc((size_t)largest + 1, sizeof *counts);
     sqlite3_stmt *st = counts != NULL ? conn_stmt(w, "SELECT entity_id, count FROM mentions")
                                       : NULL;
