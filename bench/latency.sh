@@ -12,18 +12,8 @@ duration=${DURATION:-5}
 here=$(cd "$(dirname "$0")" && pwd)
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
 
-log=$(mktemp /tmp/wirebase-latency-XXXXXX)
-"$build/wirebase" serve --db "$db" --listen 127.0.0.1:0 --threads 2 --no-access-log 2>"$log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
-port=
-for _ in $(seq 1 200); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")
-    [ -n "$port" ] && break
-    sleep 0.05
-done
-[ -n "$port" ] || { cat "$log" >&2; exit 1; }
-base="http://127.0.0.1:$port"
+. "$here/serve.sh"
+serve_wirebase "$build" "$db" "$(mktemp /tmp/wirebase-latency-XXXXXX)"
 
 stats=$(curl -s "$base/v1/stats")
 count() { echo "$stats" | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" | head -1; }

@@ -16,10 +16,17 @@
 #define COUNT_PROBE 8
 #define COUNT_KEY_MAX 200
 
+/* A phrase's count as made at one store version. */
+struct count {
+    int64_t version;
+    int64_t rows;      /* the rows holding the phrase */
+    int64_t top_rowid; /* the table's largest rowid then: later rows are above it */
+    bool extendable;   /* top_rowid was read, and fts_rewrites follows the table */
+};
+
 struct count_slot {
     char key[COUNT_KEY_MAX]; /* "table\x1fphrase" ("*" after a prefix phrase) */
-    int64_t version;
-    int64_t rows; /* the rows holding the phrase */
+    struct count count;
     uint64_t used;
     bool set;
 };
@@ -29,19 +36,20 @@ struct count_slot {
  * while a posting list is walked. */
 static struct count_slot slots[COUNT_SLOTS];
 static uint64_t clock_ticks;
-static long long walks;
+static long long walks, tails;
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static bool count_lookup(const char *key, int64_t version, int64_t *rows)
+/* The count remembered for key, of whichever version. */
+static bool count_lookup(const char *key, struct count *out)
 {
     bool found = false;
     size_t first = (size_t)(text_hash(key) % COUNT_SLOTS);
     pthread_mutex_lock(&slots_lock);
     for (size_t i = 0; i < COUNT_PROBE && !found; i++) {
         struct count_slot *slot = &slots[(first + i) % COUNT_SLOTS];
-        if (slot->set && slot->version == version && strcmp(slot->key, key) == 0) {
+        if (slot->set && strcmp(slot->key, key) == 0) {
             slot->used = ++clock_ticks;
-            *rows = slot->rows;
+            *out = slot->count;
             found = true;
         }
     }
@@ -50,8 +58,9 @@ static bool count_lookup(const char *key, int64_t version, int64_t *rows)
 }
 
 /* Into the slot already holding key, else a free one, else the least
- * recently used of the probe window. */
-static void count_store(const char *key, int64_t version, int64_t rows)
+ * recently used of the probe window. A count of a newer version than this
+ * one (made by a reader of a later snapshot) is kept. */
+static void count_store(const char *key, const struct count *count)
 {
     size_t first = (size_t)(text_hash(key) % COUNT_SLOTS);
     pthread_mutex_lock(&slots_lock);
@@ -68,11 +77,12 @@ static void count_store(const char *key, int64_t version, int64_t rows)
         }
     }
     struct count_slot *target = same != NULL ? same : free_slot != NULL ? free_slot : oldest;
-    snprintf(target->key, sizeof target->key, "%s", key);
-    target->version = version;
-    target->rows = rows;
-    target->used = ++clock_ticks;
-    target->set = true;
+    if (same == NULL || same->count.version <= count->version) {
+        snprintf(target->key, sizeof target->key, "%s", key);
+        target->count = *count;
+        target->used = ++clock_ticks;
+        target->set = true;
+    }
     pthread_mutex_unlock(&slots_lock);
 }
 
@@ -83,12 +93,29 @@ void rank_forget(void)
     pthread_mutex_unlock(&slots_lock);
 }
 
-long long rank_count_walks(void)
+static void tally(long long *counter)
 {
     pthread_mutex_lock(&slots_lock);
-    long long n = walks;
+    (*counter)++;
+    pthread_mutex_unlock(&slots_lock);
+}
+
+static long long read_tally(const long long *counter)
+{
+    pthread_mutex_lock(&slots_lock);
+    long long n = *counter;
     pthread_mutex_unlock(&slots_lock);
     return n;
+}
+
+long long rank_count_walks(void)
+{
+    return read_tally(&walks);
+}
+
+long long rank_count_tails(void)
+{
+    return read_tally(&tails);
 }
 
 /* ---- the phrases of a MATCH expression ----------------------------------- */
@@ -153,11 +180,84 @@ static int count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *rows)
     return SQLITE_OK;
 }
 
-/* The rows holding phrase i: remembered for this version, or counted. */
-static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, const char *table,
-                       int64_t version, const struct phrase *phrase, int i, int64_t *rows)
+/* ---- a count brought up to date -----------------------------------------
+ * When the only change to an index since a count was made is rows added
+ * above its largest rowid then, the count now is that count plus the new
+ * rows holding the phrase, which FTS5 finds by seeking its posting list to
+ * that rowid: 0.5 ms instead of a 37 ms walk for a word in half of a
+ * million articles. fts_rewrites (migration 9) says when an index last had
+ * any other change. These reads run inside the ranking statement, so they
+ * see its snapshot. Any of them failing only means the count is walked. */
+
+/* The one integer `sql` answers (made by sqlite3_mprintf, freed here), with
+ * ?1 bound to `text` and any ?2 to `number`; false when it fails or answers
+ * no row or a NULL. */
+static bool read_integer(sqlite3 *handle, char *sql, const char *text, int64_t number,
+                         int64_t *value)
+{
+    sqlite3_stmt *st = NULL;
+    bool got = false;
+    if (sql != NULL && sqlite3_prepare_v2(handle, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC) == SQLITE_OK &&
+        (sqlite3_bind_parameter_count(st) < 2 ||
+         sqlite3_bind_int64(st, 2, number) == SQLITE_OK) &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        *value = sqlite3_column_int64(st, 0);
+        got = true;
+    }
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return got;
+}
+
+/* The store version of the index's last change other than rows added on
+ * top; false for an index that fts_rewrites does not follow. */
+static bool rewritten_at(sqlite3 *handle, const char *table, int64_t *version)
+{
+    return read_integer(handle, sqlite3_mprintf("SELECT version FROM fts_rewrites WHERE fts = ?1"),
+                        table, 0, version);
+}
+
+static bool largest_rowid(sqlite3 *handle, const char *table, int64_t *rowid)
+{
+    *rowid = 0; /* an empty index */
+    sqlite3_stmt *st = NULL;
+    char *sql = sqlite3_mprintf("SELECT rowid FROM \"%w\" ORDER BY rowid DESC LIMIT 1", table);
+    int step = sql != NULL && sqlite3_prepare_v2(handle, sql, -1, &st, NULL) == SQLITE_OK
+                   ? sqlite3_step(st)
+                   : SQLITE_ERROR;
+    if (step == SQLITE_ROW)
+        *rowid = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return step == SQLITE_ROW || step == SQLITE_DONE;
+}
+
+/* The rows above `rowid` holding the phrase. */
+static bool rows_above(sqlite3 *handle, const char *table, const struct phrase *phrase,
+                       int64_t rowid, int64_t *rows)
+{
+    char *match = sqlite3_mprintf("\"%.*s\"%s", (int)phrase->len, phrase->text,
+                                  phrase->prefix ? "*" : "");
+    bool ok = match != NULL &&
+              read_integer(handle,
+                           sqlite3_mprintf("SELECT count(*) FROM \"%w\" WHERE \"%w\" MATCH ?1"
+                                           " AND rowid > ?2",
+                                           table, table),
+                           match, rowid, rows);
+    sqlite3_free(match);
+    return ok;
+}
+
+/* The rows holding phrase i: remembered for this version, brought up to
+ * date from an earlier one, or counted by walking its posting list. */
+static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *handle,
+                       const char *table, int64_t version, const struct phrase *phrase, int i,
+                       int64_t *rows)
 {
     char key[COUNT_KEY_MAX];
+    struct count known = {0}, made = {.version = version};
+    bool remembered = false;
     size_t table_len = strlen(table);
     bool keyed = table_len + 1 + phrase->len + 2 <= sizeof key;
     if (keyed) {
@@ -165,21 +265,35 @@ static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, const char
         key[table_len] = '\x1f';
         memcpy(key + table_len + 1, phrase->text, phrase->len);
         strcpy(key + table_len + 1 + phrase->len, phrase->prefix ? "*" : "");
-        if (count_lookup(key, version, rows))
+        remembered = count_lookup(key, &known);
+        if (remembered && known.version == version) {
+            *rows = known.rows;
             return SQLITE_OK;
+        }
     }
-    *rows = 0;
-    int rc = api->xQueryPhrase(fts, i, rows, count_row);
-    pthread_mutex_lock(&slots_lock);
-    walks++;
-    pthread_mutex_unlock(&slots_lock);
+    int64_t rewritten = 0, added = 0;
+    made.extendable = keyed && rewritten_at(handle, table, &rewritten) &&
+                      largest_rowid(handle, table, &made.top_rowid);
+    int rc = SQLITE_OK;
+    /* Every write moves the version before it changes a row, in the same
+     * transaction, so a rewrite at the count's own version is one the
+     * count saw. */
+    if (made.extendable && remembered && known.extendable && known.version < version &&
+        rewritten <= known.version && rows_above(handle, table, phrase, known.top_rowid, &added)) {
+        made.rows = known.rows + added;
+        tally(&tails);
+    } else {
+        rc = api->xQueryPhrase(fts, i, &made.rows, count_row);
+        tally(&walks);
+    }
     if (rc == SQLITE_OK && keyed)
-        count_store(key, version, *rows);
+        count_store(key, &made);
+    *rows = made.rows;
     return rc;
 }
 
-static int query_data_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_value **args,
-                         struct query_data **out)
+static int query_data_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *handle,
+                         sqlite3_value **args, struct query_data **out)
 {
     struct query_data *data = api->xGetAuxdata(fts, 0);
     if (data != NULL) {
@@ -212,7 +326,7 @@ static int query_data_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_
         if (phrases[i].excluded)
             continue; /* never in a ranked row: its term is 0 whatever its IDF */
         int64_t hits = 0;
-        rc = phrase_rows(api, fts, table, version, &phrases[i], i, &hits);
+        rc = phrase_rows(api, fts, handle, table, version, &phrases[i], i, &hits);
         /* bm25's IDF, floored just above zero as FTS5 floors it, so a word
          * in more than half of the rows still counts a little. */
         double idf = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5));
@@ -239,7 +353,7 @@ static void wb_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
         sqlite3_result_error(ctx, "wb_bm25: needs the table's name, a version and the match", -1);
         return;
     }
-    int rc = query_data_of(api, fts, args, &data);
+    int rc = query_data_of(api, fts, sqlite3_context_db_handle(ctx), args, &data);
     if (rc == SQLITE_OK) {
         memset(data->freq, 0, sizeof data->freq);
         rc = api->xInstCount(fts, &instances);

@@ -6,9 +6,13 @@
  * phrases (for the IDF) by walking the phrase's whole posting list: for a
  * word in half of a million articles that walk is most of a search's cost,
  * even when only the newest thousand matches are ranked. These counts only
- * move when the store is written, so they are kept per store version and
- * counted again only when the version moves. The scores are bm25()'s, to the
- * last bit: same formula, same counts.
+ * move when the store is written, so each is kept with the store version
+ * it was made at. When the version moves and the index has only gained
+ * rows above its largest rowid since (most writes: new articles and
+ * quotes), the count is brought up to date by counting the new rows alone;
+ * after any other change to the index (fts_rewrites, migration 9) it is
+ * walked again. The scores are bm25()'s, to the last bit: same formula,
+ * same counts.
  *
  * SQL: wb_bm25(fts_table, 'fts_table', version, match, weight0, weight1, ...)
  *   'fts_table'  the table's name: with each phrase's text, the key of its count
@@ -29,3 +33,7 @@ void rank_forget(void);
 /* How many counts have been made by walking a posting list since start
  * (for tests: a repeated query must not walk again). */
 long long rank_count_walks(void);
+
+/* How many remembered counts have been brought up to date by counting only
+ * the rows added since (for tests). */
+long long rank_count_tails(void);
