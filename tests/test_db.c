@@ -347,6 +347,43 @@ Test(db, explain_before_any_list_is_not_found)
     cr_assert_null(plan);
 }
 
+/* Each kind of byte sequence at every offset of a 40-byte text, so it falls
+ * inside, across and after the eight-byte steps of the plain-ASCII path. */
+Test(db, clean_utf8_is_checked_at_every_offset)
+{
+    static const struct {
+        const char *bytes;
+        bool clean;
+    } cases[] = {
+        {"\t", true},           {"\n", true},           {"\r", true},
+        {"\x7f", true},         {"~", true},            {" ", true},
+        {"\xc3\xa9", true},     {"\xe2\x80\xa6", true}, {"\xf0\x9f\x93\xb0", true},
+        {"\x01", false},        {"\x1f", false},        {"\x80", false},
+        {"\xc3", false},        {"\xc0\xaf", false},    {"\xed\xa0\x80", false},
+        {"\xf4\x90\x80\x80", false}, {"\xff", false},
+    };
+    char text[41];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t len = strlen(cases[c].bytes);
+        for (size_t at = 0; at + len <= 40; at++) {
+            memset(text, 'a', 40);
+            memcpy(text + at, cases[c].bytes, len);
+            cr_assert_eq(text_is_clean_utf8(text, 40), cases[c].clean, "case %zu at %zu", c, at);
+        }
+        /* A sequence cut short by the end of the text. */
+        if (len > 1) {
+            memset(text, 'a', 40);
+            memcpy(text + 39, cases[c].bytes, 1);
+            cr_assert_not(text_is_clean_utf8(text, 40), "case %zu cut at the end", c);
+        }
+    }
+    /* A NUL inside the length is a control byte too. */
+    memset(text, 'a', 40);
+    text[17] = '\0';
+    cr_assert_not(text_is_clean_utf8(text, 40));
+    cr_assert(text_is_clean_utf8(text, 17));
+}
+
 Test(db, resolve_finds_ids_and_slugs_and_nothing_else)
 {
     struct db *db = open_with_sample();
