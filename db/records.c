@@ -242,7 +242,11 @@ static bool write_spans(struct db *w, int64_t article_id, int64_t entity_id, con
     return true;
 }
 
-static bool write_mentions(struct db *w, int64_t id, const json_t *mentions,
+/* `replacing`: the article had mentions before (an update), which go
+ * first. A new article has none: deleting them anyway cost every import an
+ * ephemeral table per article (the mentions trigger makes SQLite collect the
+ * rows before deleting them). */
+static bool write_mentions(struct db *w, int64_t id, const json_t *mentions, bool replacing,
                            struct record_error *err)
 {
     size_t i;
@@ -255,8 +259,8 @@ static bool write_mentions(struct db *w, int64_t id, const json_t *mentions,
                            RECORD_LINKS_MAX);
     /* The triggers take the old counts off the entities before the new
      * mentions add theirs. */
-    if (!run_for_id(w, "DELETE FROM mentions WHERE article_id = ?", id, err) ||
-        !run_for_id(w, "DELETE FROM mention_spans WHERE article_id = ?", id, err))
+    if (replacing && (!run_for_id(w, "DELETE FROM mentions WHERE article_id = ?", id, err) ||
+                      !run_for_id(w, "DELETE FROM mention_spans WHERE article_id = ?", id, err)))
         return false;
     json_array_foreach(mentions, i, m) {
         char field[48];
@@ -361,9 +365,10 @@ static bool write_article(struct db *w, const json_t *rec, int64_t *id, struct r
                                   " WHERE id = ?", values, 7, *id);
     if (!run_write(w, st, NULL, err))
         return false;
-    if (*id == 0)
+    bool replacing = *id != 0;
+    if (!replacing)
         *id = sqlite3_last_insert_rowid(w->handle);
-    return write_mentions(w, *id, json_object_get(rec, "mentions"), err);
+    return write_mentions(w, *id, json_object_get(rec, "mentions"), replacing, err);
 }
 
 /* ---- quotes ------------------------------------------------------------ */
