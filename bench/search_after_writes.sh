@@ -5,7 +5,7 @@
 # the median, p90 and slowest search, in milliseconds, of the first 24
 # rounds (a fresh server counts each word's rows once, whatever the build)
 # and of the rounds after. Bounded: ROUNDS rounds (default 60), each
-# request at most 10 s.
+# request at most 10 s. The write key it makes is revoked when it ends.
 #   bench/search_after_writes.sh BUILD_DIR DB
 set -eu
 build=$1
@@ -13,12 +13,16 @@ db=$2
 rounds=${ROUNDS:-60}
 warmup=24 # every word asked at least once, alone and in pairs
 
-key=$("$build/wirebase" keys create --db "$db" --name "after-writes-$(date +%s)-$$" \
-      --scope write | head -1)
+key_name="after-writes-$(date +%s)-$$"
+key=$("$build/wirebase" keys create --db "$db" --name "$key_name" --scope write | head -1)
+revoke_key() {
+    "$build/wirebase" keys revoke --db "$db" "$key_name" >/dev/null 2>&1 || true
+}
 . "$(cd "$(dirname "$0")" && pwd)/serve.sh"
 serve_wirebase "$build" "$db" "$(mktemp /tmp/wirebase-after-writes-XXXXXX)"
 times=$(mktemp /tmp/wirebase-after-writes-XXXXXX)
 serve_cleanup=$times
+serve_on_exit=revoke_key
 
 # bench/lua/endpoints.lua's words, so the counts are of the same lists.
 set -- memorandum treaty defense minister accord signed cooperation security talks \

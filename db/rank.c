@@ -25,7 +25,7 @@ struct count {
 };
 
 struct count_slot {
-    char key[COUNT_KEY_MAX]; /* "table\x1fphrase" ("*" after a prefix phrase) */
+    char key[COUNT_KEY_MAX]; /* made by count_key */
     struct count count;
     uint64_t used;
     bool set;
@@ -249,6 +249,20 @@ static bool rows_above(sqlite3 *handle, const char *table, const struct phrase *
     return ok;
 }
 
+/* A count's key: the store's file (a process may open more than one), the
+ * table, whether the phrase is a prefix (a quoted "defen*" is the word
+ * itself, which the tokenizer reads without its star, not a prefix) and
+ * the phrase as written. False when it does not fit. */
+static bool count_key(sqlite3 *handle, const char *table, const struct phrase *phrase,
+                      char key[COUNT_KEY_MAX])
+{
+    const char *file = sqlite3_db_filename(handle, "main");
+    int n = snprintf(key, COUNT_KEY_MAX, "%016llx\x1f%s\x1f%c\x1f%.*s",
+                     (unsigned long long)text_hash(file != NULL ? file : ""), table,
+                     phrase->prefix ? '*' : '=', (int)phrase->len, phrase->text);
+    return n > 0 && n < COUNT_KEY_MAX;
+}
+
 /* The rows holding phrase i: remembered for this version, brought up to
  * date from an earlier one, or counted by walking its posting list. */
 static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *handle,
@@ -258,13 +272,8 @@ static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *h
     char key[COUNT_KEY_MAX];
     struct count known = {0}, made = {.version = version};
     bool remembered = false;
-    size_t table_len = strlen(table);
-    bool keyed = table_len + 1 + phrase->len + 2 <= sizeof key;
+    bool keyed = count_key(handle, table, phrase, key);
     if (keyed) {
-        memcpy(key, table, table_len);
-        key[table_len] = '\x1f';
-        memcpy(key + table_len + 1, phrase->text, phrase->len);
-        strcpy(key + table_len + 1 + phrase->len, phrase->prefix ? "*" : "");
         remembered = count_lookup(key, &known);
         if (remembered && known.version == version) {
             *rows = known.rows;

@@ -347,8 +347,10 @@ Test(db, explain_before_any_list_is_not_found)
     cr_assert_null(plan);
 }
 
-/* Each kind of byte sequence at every offset of a 40-byte text, so it falls
- * inside, across and after the eight-byte steps of the plain-ASCII path. */
+/* Each kind of byte sequence at every offset of texts of 1 to 40 bytes, so
+ * it falls inside, across and after the eight-byte steps of the plain-ASCII
+ * path; each text in a buffer of exactly its length, so that a read past
+ * its end is one the address sanitizer sees. */
 Test(db, clean_utf8_is_checked_at_every_offset)
 {
     static const struct {
@@ -362,26 +364,31 @@ Test(db, clean_utf8_is_checked_at_every_offset)
         {"\xc3", false},        {"\xc0\xaf", false},    {"\xed\xa0\x80", false},
         {"\xf4\x90\x80\x80", false}, {"\xff", false},
     };
-    char text[41];
-    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        size_t len = strlen(cases[c].bytes);
-        for (size_t at = 0; at + len <= 40; at++) {
-            memset(text, 'a', 40);
-            memcpy(text + at, cases[c].bytes, len);
-            cr_assert_eq(text_is_clean_utf8(text, 40), cases[c].clean, "case %zu at %zu", c, at);
+    for (size_t len = 1; len <= 40; len++) {
+        char *text = malloc(len);
+        cr_assert_not_null(text);
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+            size_t n = strlen(cases[c].bytes);
+            for (size_t at = 0; at + n <= len; at++) {
+                memset(text, 'a', len);
+                memcpy(text + at, cases[c].bytes, n);
+                cr_assert_eq(text_is_clean_utf8(text, len), cases[c].clean,
+                             "case %zu at %zu of %zu", c, at, len);
+            }
+            /* A sequence cut short by the end of the text. */
+            if (n > 1) {
+                memset(text, 'a', len);
+                text[len - 1] = cases[c].bytes[0];
+                cr_assert_not(text_is_clean_utf8(text, len), "case %zu cut at %zu", c, len);
+            }
         }
-        /* A sequence cut short by the end of the text. */
-        if (len > 1) {
-            memset(text, 'a', 40);
-            memcpy(text + 39, cases[c].bytes, 1);
-            cr_assert_not(text_is_clean_utf8(text, 40), "case %zu cut at the end", c);
-        }
+        memset(text, 'a', len);
+        cr_assert(text_is_clean_utf8(text, len));
+        /* A NUL inside the length is a control byte too. */
+        text[len / 2] = '\0';
+        cr_assert_not(text_is_clean_utf8(text, len));
+        free(text);
     }
-    /* A NUL inside the length is a control byte too. */
-    memset(text, 'a', 40);
-    text[17] = '\0';
-    cr_assert_not(text_is_clean_utf8(text, 40));
-    cr_assert(text_is_clean_utf8(text, 17));
 }
 
 Test(db, resolve_finds_ids_and_slugs_and_nothing_else)

@@ -928,7 +928,10 @@ struct count_moves {
 
 static struct count_moves ranks_agree(sqlite3 *raw)
 {
-    static const char *const queries[] = {"defense minister", "defen*", "\"defense minister\""};
+    /* "bulwark*" quoted is the word alone (the tokenizer drops the star):
+     * one row, where the prefix has two; each has a count of its own. */
+    static const char *const queries[] = {"defense minister", "defen*", "\"defense minister\"",
+                                          "bulwark*", "\"bulwark*\""};
     long long walks = rank_count_walks(), tails = rank_count_tails(), version = read_version(raw);
     int compared = 0;
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
@@ -939,13 +942,13 @@ static struct count_moves ranks_agree(sqlite3 *raw)
     return (struct count_moves){rank_count_walks() - walks, rank_count_tails() - tails};
 }
 
-/* One write transaction of the store's: `sql` run in it, or else the
+/* One write transaction of store `s`: `sql` run in it, or else the
  * article `patch`ed or deleted (patch NULL). */
-static void write_once(const char *sql, int64_t article, const char *patch)
+static void write_in(struct store *s, const char *sql, int64_t article, const char *patch)
 {
     enum db_status status;
     struct record_error err = {0};
-    struct db *w = db_write_begin(store, &status);
+    struct db *w = db_write_begin(s, &status);
     cr_assert_not_null(w);
     if (sql != NULL) {
         cr_assert_eq(conn_exec(w, sql), DB_OK, "%s", sql);
@@ -956,7 +959,12 @@ static void write_once(const char *sql, int64_t article, const char *patch)
     } else {
         cr_assert(db_record_delete(w, KIND_ARTICLE, article, &err), "%s", err.message);
     }
-    cr_assert_eq(db_write_commit(store, w), DB_OK);
+    cr_assert_eq(db_write_commit(s, w), DB_OK);
+}
+
+static void write_once(const char *sql, int64_t article, const char *patch)
+{
+    write_in(store, sql, article, patch);
 }
 
 #define ADDED_ARTICLE(id)                                                                     \
@@ -964,12 +972,22 @@ static void write_once(const char *sql, int64_t article, const char *patch)
     ", 'added-" #id "', 'Defense minister " #id "', 'Test Wire', '2012-01-02',"               \
     " 'The defense minister spoke.')"
 
+#define ADDED_QUOTE(id, article)                                                              \
+    "INSERT INTO quotes (id, slug, article_id, speaker_id, text) VALUES (" #id ", 'added-" #id  \
+    "', " article ", (SELECT min(id) FROM entities WHERE type = 'person'),"                     \
+    " 'The defense minister will sign.')"
+
 Test(search_store, term_counts_follow_new_rows_and_are_walked_again_after_other_changes)
 {
     (void)open_with_sample();
     sqlite3 *raw = NULL;
     cr_assert_eq(sqlite3_open_v2(path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     cr_assert_eq(rank_register(raw), SQLITE_OK);
+    write_once(ADDED_QUOTE(1000, "(SELECT min(id) FROM articles)"), 0, NULL);
+    write_once("INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"
+               " (800, 'bulwarks', 'Bulwarks', 'Test Wire', '2012-01-02', 'They held.'),"
+               " (801, 'a-bulwark', 'A bulwark', 'Test Wire', '2012-01-02', 'It stands.')",
+               0, NULL);
     rank_forget();
     cr_assert_gt(ranks_agree(raw).walks, 0);
 
@@ -988,12 +1006,63 @@ Test(search_store, term_counts_follow_new_rows_and_are_walked_again_after_other_
     write_once(NULL, 900, NULL);
     cr_assert_gt(ranks_agree(raw).walks, 0);
 
-    /* And after those, new rows are followed again. */
+    /* And after those, new rows are followed again: an article, then a
+     * quote in it. */
     write_once(ADDED_ARTICLE(1100), 0, NULL);
     moved = ranks_agree(raw);
     cr_assert_eq(moved.walks, 0);
     cr_assert_gt(moved.tails, 0);
+    write_once(ADDED_QUOTE(1001, "1100"), 0, NULL);
+    moved = ranks_agree(raw);
+    cr_assert_eq(moved.walks, 0);
+    cr_assert_gt(moved.tails, 0);
+
+    /* Deleting the article takes its quote by cascade: both indexes lose
+     * rows under their old largest ids. */
+    write_once(NULL, 1100, NULL);
+    cr_assert_gt(ranks_agree(raw).walks, 0);
     sqlite3_close(raw);
+}
+
+/* Counts are kept per process, and a process (these tests, for one) may
+ * open two stores: one store's counts must not be brought up to date with
+ * another's rows. */
+Test(search_store, term_counts_of_one_store_are_not_used_for_another)
+{
+    (void)open_with_sample();
+    sqlite3 *first = NULL, *second = NULL;
+    cr_assert_eq(sqlite3_open_v2(path, &first, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(rank_register(first), SQLITE_OK);
+    rank_forget();
+    (void)ranks_agree(first);
+
+    char other_path[320];
+    snprintf(other_path, sizeof other_path, "%s/other.db", dir);
+    struct store_options opts = {.path = other_path, .busy_timeout_ms = 5000,
+                                 .cache_size_kib = 2048};
+    char err[512] = "";
+    bool made = false;
+    struct store *other = store_open(&opts, &made, err, sizeof err);
+    cr_assert_not_null(other, "%s", err);
+    /* Its own article, and writes that change nothing but the version,
+     * so the second store is at a later version than the first. */
+    write_in(other, ADDED_ARTICLE(600), 0, NULL);
+    write_in(other, ADDED_ARTICLE(601), 0, NULL);
+    write_in(other,
+             "INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"
+             " (602, 'rain', 'Rain', 'Test Wire', '2012-01-02', 'It rained.'),"
+             " (603, 'snow', 'Snow', 'Test Wire', '2012-01-02', 'It snowed.'),"
+             " (604, 'sun', 'Sun', 'Test Wire', '2012-01-02', 'It shone.')",
+             0, NULL);
+    for (int i = 0; i < 12; i++)
+        write_in(other, "DELETE FROM articles WHERE id = 0", 0, NULL);
+    cr_assert_eq(sqlite3_open_v2(other_path, &second, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(rank_register(second), SQLITE_OK);
+    cr_assert_gt(read_version(second), read_version(first), "the second store must be ahead");
+    cr_assert_gt(ranks_agree(second).walks, 0);
+    sqlite3_close(second);
+    sqlite3_close(first);
+    store_close(other);
 }
 
 Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
