@@ -48,6 +48,10 @@ struct store {
     pthread_mutex_t checkpoint_lock;
     pthread_cond_t checkpoint_wake;
     bool checkpoint_wanted, checkpoint_stop;
+    /* Read and changed only in wal_committed, on the committing thread:
+     * the WAL's length at the last commit, and the frames appended since
+     * the checkpointer was last woken. */
+    int wal_frames, wal_appended;
     struct db *checkpoint_db;
 };
 
@@ -94,9 +98,13 @@ static int wal_committed(void *arg, sqlite3 *handle, const char *name, int pages
      * keep coming) is never started over, and would grow without end:
      * past the bound, this commit finishes the copy itself, with nothing
      * appending meanwhile, so the next write starts the WAL over. */
+    /* Fewer frames than at the last commit: the WAL started over. */
+    store->wal_appended += pages >= store->wal_frames ? pages - store->wal_frames : pages;
+    store->wal_frames = pages;
     if (pages >= CHECKPOINT_PAGES_MAX)
         sqlite3_wal_checkpoint_v2(handle, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    else if (pages >= CHECKPOINT_PAGES) {
+    else if (store->wal_appended >= CHECKPOINT_PAGES) {
+        store->wal_appended = 0;
         pthread_mutex_lock(&store->checkpoint_lock);
         store->checkpoint_wanted = true;
         pthread_cond_signal(&store->checkpoint_wake);

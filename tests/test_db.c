@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1750,4 +1751,51 @@ Test(db, a_new_record_of_each_kind_takes_the_store_version_of_its_write)
         cr_assert_eq(version, after, "kind %d: version %lld, store %lld", kinds[i],
                      (long long)version, (long long)after);
     }
+}
+
+static off_t file_size(const char *file)
+{
+    struct stat st;
+    return stat(file, &st) == 0 ? st.st_size : 0;
+}
+
+/* The checkpointer copies the WAL back into the database file while writes
+ * go on, long before the WAL reaches its bound (8,000 pages, where a
+ * commit would copy it itself): the database file grows while the WAL is
+ * still a fraction of that. */
+Test(db, the_checkpointer_copies_the_wal_back_while_writes_go_on)
+{
+    open_with_sample();
+    char wal[320];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    off_t start = file_size(path);
+    /* Each article's body takes a page of its own, and its words several
+     * more in the index: about 10 WAL frames a write. */
+    char body[4000];
+    for (size_t i = 0; i + 1 < sizeof body; i++)
+        body[i] = i % 9 == 8 ? ' ' : (char)('a' + (i * 7 + i / 9) % 26);
+    body[sizeof body - 1] = '\0';
+    const off_t bound = (off_t)4000 * (4096 + 24);
+    int writes = 0;
+    for (; writes < 2000 && file_size(path) == start; writes++) {
+        cr_assert_lt(file_size(wal), bound, "after %d writes the WAL is %lld bytes, the file %lld",
+                     writes, (long long)file_size(wal), (long long)file_size(path));
+        char title[64];
+        snprintf(title, sizeof title, "Checkpoint %d", writes);
+        json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "title", title, "source", "Wire",
+                                "published_at", "2012-01-01", "body", body);
+        cr_assert_not_null(rec);
+        enum db_status status;
+        struct db *w = db_write_begin(store, &status);
+        cr_assert_not_null(w);
+        int64_t id;
+        struct record_error err;
+        cr_assert(db_record_create(w, KIND_ARTICLE, rec, &id, &err), "%s", err.message);
+        cr_assert_eq(db_write_commit(store, w), DB_OK);
+        json_decref(rec);
+        /* The copy runs on its own thread: give it a moment to land. */
+        for (int wait = 0; wait < 20 && file_size(path) == start && writes % 50 == 49; wait++)
+            usleep(10000);
+    }
+    cr_assert_gt(file_size(path), start, "%d writes and the database file never grew", writes);
 }
