@@ -249,18 +249,118 @@ static bool rows_above(sqlite3 *handle, const char *table, const struct phrase *
     return ok;
 }
 
-/* A count's key: the store's file (a process may open more than one), the
- * table, whether the phrase is a prefix (a quoted "defen*" is the word
- * itself, which the tokenizer reads without its star, not a prefix) and
- * the phrase as written. False when it does not fit. */
+/* A count's key starts with the hash of the store's file (a process may
+ * open more than one): 16 hex digits and a separator. */
+#define KEY_FILE_LEN 17
+
+static void file_prefix(sqlite3 *handle, char prefix[KEY_FILE_LEN + 1])
+{
+    const char *file = sqlite3_db_filename(handle, "main");
+    snprintf(prefix, KEY_FILE_LEN + 1, "%016llx\x1f",
+             (unsigned long long)text_hash(file != NULL ? file : ""));
+}
+
+/* A count's key: the store's file, the table, whether the phrase is a
+ * prefix (a quoted "defen*" is the word itself, which the tokenizer reads
+ * without its star, not a prefix) and the phrase as written. False when it
+ * does not fit. */
 static bool count_key(sqlite3 *handle, const char *table, const struct phrase *phrase,
                       char key[COUNT_KEY_MAX])
 {
-    const char *file = sqlite3_db_filename(handle, "main");
-    int n = snprintf(key, COUNT_KEY_MAX, "%016llx\x1f%s\x1f%c\x1f%.*s",
-                     (unsigned long long)text_hash(file != NULL ? file : ""), table,
+    char prefix[KEY_FILE_LEN + 1];
+    file_prefix(handle, prefix);
+    int n = snprintf(key, COUNT_KEY_MAX, "%s%s\x1f%c\x1f%.*s", prefix, table,
                      phrase->prefix ? '*' : '=', (int)phrase->len, phrase->text);
     return n > 0 && n < COUNT_KEY_MAX;
+}
+
+/* ---- counts kept across restarts -----------------------------------------
+ * term_counts (migration 10) holds the store's extendable counts as they
+ * were when it was last closed; a count missing from memory is looked for
+ * there before its posting list is walked. */
+
+#define SAVED_MAX 4096
+
+/* The count the store saved for key, if it was made at `version` or
+ * before: a reader of an older snapshot cannot use a later one. */
+static bool saved_count(sqlite3 *handle, const char *key, int64_t version, struct count *out)
+{
+    sqlite3_stmt *st = NULL;
+    bool found = false;
+    if (sqlite3_prepare_v2(handle,
+                           "SELECT version, rows, top_rowid FROM term_counts WHERE key = ?1", -1,
+                           &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, key + KEY_FILE_LEN, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) <= version) {
+        *out = (struct count){.version = sqlite3_column_int64(st, 0),
+                              .rows = sqlite3_column_int64(st, 1),
+                              .top_rowid = sqlite3_column_int64(st, 2),
+                              .extendable = true};
+        found = true;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+static bool save_each(sqlite3 *handle, const struct count_slot *saved, size_t count)
+{
+    sqlite3_stmt *st = NULL;
+    bool ok = sqlite3_prepare_v2(
+                  handle,
+                  "INSERT INTO term_counts (key, version, rows, top_rowid) VALUES (?1, ?2, ?3, ?4)"
+                  " ON CONFLICT (key) DO UPDATE SET version = excluded.version,"
+                  " rows = excluded.rows, top_rowid = excluded.top_rowid"
+                  " WHERE excluded.version >= term_counts.version",
+                  -1, &st, NULL) == SQLITE_OK;
+    for (size_t i = 0; ok && i < count; i++) {
+        sqlite3_reset(st);
+        ok = sqlite3_bind_text(st, 1, saved[i].key + KEY_FILE_LEN, -1, SQLITE_STATIC) ==
+                 SQLITE_OK &&
+             sqlite3_bind_int64(st, 2, saved[i].count.version) == SQLITE_OK &&
+             sqlite3_bind_int64(st, 3, saved[i].count.rows) == SQLITE_OK &&
+             sqlite3_bind_int64(st, 4, saved[i].count.top_rowid) == SQLITE_OK &&
+             sqlite3_step(st) == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    return ok;
+}
+
+bool rank_save(sqlite3 *handle)
+{
+    char prefix[KEY_FILE_LEN + 1];
+    file_prefix(handle, prefix);
+    struct count_slot *saved = malloc(sizeof slots);
+    size_t count = 0;
+    if (saved == NULL)
+        return false;
+    /* Copied out, so the lock is not held across the writes. */
+    pthread_mutex_lock(&slots_lock);
+    for (size_t i = 0; i < COUNT_SLOTS; i++)
+        if (slots[i].set && slots[i].count.extendable &&
+            strncmp(slots[i].key, prefix, KEY_FILE_LEN) == 0)
+            saved[count++] = slots[i];
+    pthread_mutex_unlock(&slots_lock);
+
+    bool ok = true;
+    if (count > 0) {
+        ok = sqlite3_exec(handle, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+        if (ok) {
+            /* The newest counts stay: one a search used was brought up to
+             * date then, at the version of that search. */
+            char prune[160];
+            snprintf(prune, sizeof prune,
+                     "DELETE FROM term_counts WHERE key IN (SELECT key FROM term_counts"
+                     " ORDER BY version DESC LIMIT -1 OFFSET %d)",
+                     SAVED_MAX);
+            ok = save_each(handle, saved, count) &&
+                 sqlite3_exec(handle, prune, NULL, NULL, NULL) == SQLITE_OK &&
+                 sqlite3_exec(handle, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+            if (!ok && !sqlite3_get_autocommit(handle))
+                sqlite3_exec(handle, "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
+    free(saved);
+    return ok;
 }
 
 /* The rows holding phrase i: remembered for this version, brought up to
@@ -274,8 +374,11 @@ static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *h
     bool remembered = false;
     bool keyed = count_key(handle, table, phrase, key);
     if (keyed) {
-        remembered = count_lookup(key, &known);
+        bool in_memory = count_lookup(key, &known);
+        remembered = in_memory || saved_count(handle, key, version, &known);
         if (remembered && known.version == version) {
+            if (!in_memory)
+                count_store(key, &known);
             *rows = known.rows;
             return SQLITE_OK;
         }

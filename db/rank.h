@@ -12,7 +12,8 @@
  * quotes), the count is brought up to date by counting the new rows alone;
  * after any other change to the index (fts_rewrites, migration 9) it is
  * walked again. The scores are bm25()'s, to the last bit: same formula,
- * same counts.
+ * same counts. rank_save writes a store's counts into the store itself
+ * (term_counts, migration 10), where a restarted process finds them.
  *
  * SQL: wb_bm25(fts_table, 'fts_table', version, match, weight0, weight1, ...)
  *   'fts_table'  the table's name: with each phrase's text, the key of its count
@@ -23,9 +24,15 @@
  *   weightN      the weight of column N, as for bm25() */
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 /* Registers wb_bm25 on a connection. SQLITE_OK or an SQLite error code. */
 int rank_register(sqlite3 *handle);
+
+/* Saves the counts made on the store that `handle` (a connection that may
+ * write) has open, in a transaction of their own; the store version does
+ * not move. False when they could not be saved: then nothing was. */
+bool rank_save(sqlite3 *handle);
 
 /* Forgets every remembered count (for tests). */
 void rank_forget(void);

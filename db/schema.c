@@ -473,6 +473,20 @@ static const char *const migrations[] = {
     "  UPDATE fts_rewrites SET version = (SELECT version FROM store_meta)"
     "   WHERE fts = 'quote_fts';"
     " END;",
+
+    /* 10: the counts wb_bm25 made, written when the store is closed and
+     * read back on a count's first use, so that a restarted server does
+     * not walk each common word's posting list again (20-50 ms a word on
+     * a 1M store). A count is the one kept in memory (db/rank.c): its key
+     * without the store file's hash, the version it was made at, its rows
+     * and the index's largest rowid then; fts_rewrites says whether it can
+     * still be brought up to date. Not store data: saving them does not
+     * move the store version. */
+    "CREATE TABLE term_counts ("
+    "  key TEXT PRIMARY KEY,"
+    "  version INTEGER NOT NULL,"
+    "  rows INTEGER NOT NULL,"
+    "  top_rowid INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

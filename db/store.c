@@ -9,6 +9,7 @@
 
 #include "db/conn.h"
 #include "db/extraction.h"
+#include "db/rank.h"
 #include "db/schema.h"
 #include "extract/extract.h"
 
@@ -250,6 +251,13 @@ void store_close(struct store *store)
     free(store->readers.items);
     stop_checkpointer(store);
     bool to_wal = store->wal_at_close;
+    /* The search's term counts, for the next process on this store; best
+     * effort, and not worth more than a moment's wait for another
+     * process's write lock. */
+    if (store->writer != NULL && !to_wal) {
+        sqlite3_busy_timeout(store->writer->handle, 100);
+        rank_save(store->writer->handle);
+    }
     conn_close(store->writer);
     if (to_wal)
         switch_to_wal(store->path);

@@ -1024,6 +1024,59 @@ Test(search_store, term_counts_follow_new_rows_and_are_walked_again_after_other_
     sqlite3_close(raw);
 }
 
+/* A process that ends leaves its counts in the store (term_counts), and
+ * the next one starts from them instead of walking each posting list
+ * again: as they were if nothing was written since, brought up to date
+ * after new rows, walked after any other change. Saving them does not
+ * move the store version. */
+static sqlite3 *reopened(sqlite3 *raw)
+{
+    sqlite3_close(raw);
+    store_close(store);
+    rank_forget(); /* what a new process starts with */
+    store = open_store(NULL);
+    sqlite3 *again = NULL;
+    cr_assert_eq(sqlite3_open_v2(path, &again, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(rank_register(again), SQLITE_OK);
+    return again;
+}
+
+Test(search_store, term_counts_are_saved_when_the_store_closes_and_used_after_a_restart)
+{
+    (void)open_with_sample();
+    write_once(ADDED_QUOTE(1000, "(SELECT min(id) FROM articles)"), 0, NULL);
+    write_once("INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"
+               " (800, 'bulwarks', 'Bulwarks', 'Test Wire', '2012-01-02', 'They held.'),"
+               " (801, 'a-bulwark', 'A bulwark', 'Test Wire', '2012-01-02', 'It stands.')",
+               0, NULL);
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open_v2(path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(rank_register(raw), SQLITE_OK);
+    rank_forget();
+    long long version = read_version(raw);
+    cr_assert_gt(ranks_agree(raw).walks, 0);
+
+    raw = reopened(raw);
+    cr_assert_eq(read_version(raw), version, "saving the counts moved the store version");
+    struct count_moves moved = ranks_agree(raw);
+    cr_assert_eq(moved.walks, 0);
+    cr_assert_eq(moved.tails, 0);
+
+    /* Rows added on top while no process held the counts in memory. */
+    raw = reopened(raw);
+    write_once(ADDED_ARTICLE(1100), 0, NULL);
+    write_once(ADDED_QUOTE(1001, "1100"), 0, NULL);
+    moved = ranks_agree(raw);
+    cr_assert_eq(moved.walks, 0);
+    cr_assert_gt(moved.tails, 0);
+
+    /* An edit between two processes: the saved counts are walked again. */
+    raw = reopened(raw);
+    write_once(NULL, 1100, "{\"body\": \"Nothing said.\", \"title\": \"Quiet\"}");
+    cr_assert_gt(ranks_agree(raw).walks, 0);
+    sqlite3_close(raw);
+}
+
 /* Counts are kept per process, and a process (these tests, for one) may
  * open two stores: one store's counts must not be brought up to date with
  * another's rows. */
@@ -1107,8 +1160,9 @@ Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
                               /* And the index migration 7 dropped. */
                               " CREATE INDEX entities_by_mentions ON entities"
                               " (mention_count DESC, id);"
-                              /* And migration 9's table (its triggers went above). */
-                              " DROP TABLE fts_rewrites;",
+                              /* And migration 9's table (its triggers went above)
+                               * and migration 10's. */
+                              " DROP TABLE fts_rewrites; DROP TABLE term_counts;",
                               NULL, NULL, NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(raw));
     cr_assert_eq(sqlite3_exec(raw, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
