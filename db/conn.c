@@ -262,6 +262,16 @@ enum db_status conn_exec(struct db *db, const char *sql)
     return conn_status(db, sqlite3_exec(db->handle, sql, NULL, NULL, NULL));
 }
 
+enum db_status conn_run(struct db *db, const char *sql)
+{
+    sqlite3_stmt *st = conn_stmt(db, sql);
+    if (st == NULL)
+        return DB_ERR;
+    enum db_status rc = conn_status(db, sqlite3_step(st));
+    conn_done(st);
+    return rc;
+}
+
 enum db_status conn_status(struct db *db, int rc)
 {
     switch (rc & 0xff) {

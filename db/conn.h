@@ -69,6 +69,10 @@ enum db_status conn_row_by_id(struct db *db, const char *sql, int64_t id, sqlite
 /* Runs statements with no result rows (schema, BEGIN/COMMIT). */
 enum db_status conn_exec(struct db *db, const char *sql);
 
+/* Runs one statement from the statement cache, for those a write runs every
+ * time (compiling them each time showed in the write path's profile). */
+enum db_status conn_run(struct db *db, const char *sql);
+
 /* Maps an SQLite result code to our status, logging unexpected errors. */
 enum db_status conn_status(struct db *db, int rc);
 

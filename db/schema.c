@@ -487,6 +487,66 @@ static const char *const migrations[] = {
     "  version INTEGER NOT NULL,"
     "  rows INTEGER NOT NULL,"
     "  top_rowid INTEGER NOT NULL) WITHOUT ROWID;",
+
+    /* 11: a new article or quote is indexed for search when its
+     * transaction commits (db/fts_pending.c), not by its INSERT's trigger.
+     * FTS5 writes its pending terms out as a new segment at every
+     * savepoint, and each statement of a write opens one: indexed by the
+     * trigger, every post became a segment of its own, merged and merged
+     * again, which cost the write thread as much as the rest of an
+     * article's rows. Listed in fts_pending, the rows of a whole batch of
+     * writes go into the index in one statement: one segment. A row still
+     * pending when it is edited or deleted (in the same transaction) is
+     * not in the index yet, so its triggers leave the index alone. */
+    "CREATE TABLE fts_pending ("
+    "  fts TEXT NOT NULL,"
+    "  id INTEGER NOT NULL,"
+    "  PRIMARY KEY (fts, id)) WITHOUT ROWID;"
+    "DROP TRIGGER articles_fts_added;"
+    "DROP TRIGGER articles_fts_removed;"
+    "DROP TRIGGER articles_fts_changed;"
+    "DROP TRIGGER quotes_fts_added;"
+    "DROP TRIGGER quotes_fts_removed;"
+    "DROP TRIGGER quotes_fts_changed;"
+    "CREATE TRIGGER articles_fts_added AFTER INSERT ON articles BEGIN"
+    "  INSERT INTO fts_pending (fts, id) VALUES ('article_fts', NEW.id);"
+    " END;"
+    "CREATE TRIGGER articles_fts_removed AFTER DELETE ON articles BEGIN"
+    "  INSERT INTO article_fts (article_fts, rowid, title, summary, body)"
+    "   SELECT 'delete', OLD.id, OLD.title, OLD.summary, OLD.body WHERE NOT EXISTS"
+    "    (SELECT 1 FROM fts_pending WHERE fts = 'article_fts' AND id = OLD.id);"
+    "  DELETE FROM fts_pending WHERE fts = 'article_fts' AND id = OLD.id;"
+    " END;"
+    "CREATE TRIGGER articles_fts_changed AFTER UPDATE OF id, title, summary, body ON articles"
+    "  WHEN OLD.id IS NOT NEW.id OR OLD.title IS NOT NEW.title"
+    "    OR OLD.summary IS NOT NEW.summary OR OLD.body IS NOT NEW.body BEGIN"
+    "  INSERT INTO article_fts (article_fts, rowid, title, summary, body)"
+    "   SELECT 'delete', OLD.id, OLD.title, OLD.summary, OLD.body WHERE NOT EXISTS"
+    "    (SELECT 1 FROM fts_pending WHERE fts = 'article_fts' AND id = OLD.id);"
+    "  INSERT INTO article_fts (rowid, title, summary, body)"
+    "   SELECT NEW.id, NEW.title, NEW.summary, NEW.body WHERE NOT EXISTS"
+    "    (SELECT 1 FROM fts_pending WHERE fts = 'article_fts' AND id = OLD.id);"
+    "  UPDATE fts_pending SET id = NEW.id WHERE fts = 'article_fts' AND id = OLD.id;"
+    " END;"
+    "CREATE TRIGGER quotes_fts_added AFTER INSERT ON quotes BEGIN"
+    "  INSERT INTO fts_pending (fts, id) VALUES ('quote_fts', NEW.id);"
+    " END;"
+    "CREATE TRIGGER quotes_fts_removed AFTER DELETE ON quotes BEGIN"
+    "  INSERT INTO quote_fts (quote_fts, rowid, text)"
+    "   SELECT 'delete', OLD.id, OLD.text WHERE NOT EXISTS"
+    "    (SELECT 1 FROM fts_pending WHERE fts = 'quote_fts' AND id = OLD.id);"
+    "  DELETE FROM fts_pending WHERE fts = 'quote_fts' AND id = OLD.id;"
+    " END;"
+    "CREATE TRIGGER quotes_fts_changed AFTER UPDATE OF id, text ON quotes"
+    "  WHEN OLD.id IS NOT NEW.id OR OLD.text IS NOT NEW.text BEGIN"
+    "  INSERT INTO quote_fts (quote_fts, rowid, text)"
+    "   SELECT 'delete', OLD.id, OLD.text WHERE NOT EXISTS"
+    "    (SELECT 1 FROM fts_pending WHERE fts = 'quote_fts' AND id = OLD.id);"
+    "  INSERT INTO quote_fts (rowid, text)"
+    "   SELECT NEW.id, NEW.text WHERE NOT EXISTS"
+    "    (SELECT 1 FROM fts_pending WHERE fts = 'quote_fts' AND id = OLD.id);"
+    "  UPDATE fts_pending SET id = NEW.id WHERE fts = 'quote_fts' AND id = OLD.id;"
+    " END;",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -4,6 +4,7 @@
 
 #include "db/conn.h"
 #include "db/extraction.h"
+#include "db/fts_pending.h"
 
 /* The batch open on this thread, if any. Per thread, so that a write on
  * another thread (an import, on a worker) still takes the writer's lock
@@ -16,18 +17,6 @@ static _Thread_local struct {
      * error), or a write's changes could not be taken back alone. */
     enum db_status failed;
 } batch;
-
-/* One statement from the connection's cache: a batch runs these for every
- * write, and compiling them each time showed in its profile. */
-static enum db_status run(struct db *w, const char *sql)
-{
-    sqlite3_stmt *st = conn_stmt(w, sql);
-    if (st == NULL)
-        return DB_ERR;
-    enum db_status rc = conn_status(w, sqlite3_step(st));
-    conn_done(st);
-    return rc;
-}
 
 static bool in_batch(struct store *store)
 {
@@ -59,10 +48,10 @@ static struct db *batch_write_begin(enum db_status *status)
         *status = batch.failed;
         return NULL;
     }
-    *status = run(w, "SAVEPOINT write");
+    *status = conn_run(w, "SAVEPOINT write");
     if (*status != DB_OK)
         return NULL;
-    *status = run(w, "UPDATE store_meta SET version = version + 1");
+    *status = conn_run(w, "UPDATE store_meta SET version = version + 1");
     if (*status != DB_OK) {
         db_write_abort(batch.store, w);
         return NULL;
@@ -77,9 +66,9 @@ static void batch_write_abort(struct db *w)
 {
     if (batch_state() != DB_OK)
         return;
-    enum db_status rc = run(w, "ROLLBACK TO write");
+    enum db_status rc = conn_run(w, "ROLLBACK TO write");
     if (rc == DB_OK)
-        rc = run(w, "RELEASE write");
+        rc = conn_run(w, "RELEASE write");
     if (rc != DB_OK && batch.failed == DB_OK)
         batch.failed = rc;
 }
@@ -91,9 +80,9 @@ struct db *db_write_begin(struct store *store, enum db_status *status)
     struct db *w = store_writer_try(store, status);
     if (w == NULL)
         return NULL;
-    *status = run(w, "BEGIN IMMEDIATE");
+    *status = conn_run(w, "BEGIN IMMEDIATE");
     if (*status == DB_OK) {
-        *status = run(w, "UPDATE store_meta SET version = version + 1");
+        *status = conn_run(w, "UPDATE store_meta SET version = version + 1");
         if (*status != DB_OK)
             conn_exec(w, "ROLLBACK");
     }
@@ -109,12 +98,14 @@ enum db_status db_write_commit(struct store *store, struct db *w)
     if (in_batch(store)) {
         enum db_status rc = batch_state();
         if (rc == DB_OK)
-            rc = run(w, "RELEASE write");
+            rc = conn_run(w, "RELEASE write");
         if (rc != DB_OK)
             batch_write_abort(w);
         return rc;
     }
-    enum db_status rc = run(w, "COMMIT");
+    enum db_status rc = fts_pending_flush(w);
+    if (rc == DB_OK)
+        rc = conn_run(w, "COMMIT");
     if (rc != DB_OK && !sqlite3_get_autocommit(w->handle))
         conn_exec(w, "ROLLBACK");
     store_writer_end(store);
@@ -137,7 +128,7 @@ enum db_status db_batch_begin(struct store *store)
     enum db_status status;
     struct db *w = store_writer_try(store, &status);
     if (w != NULL) {
-        status = run(w, "BEGIN IMMEDIATE");
+        status = conn_run(w, "BEGIN IMMEDIATE");
         if (status != DB_OK) {
             store_writer_end(store);
             w = NULL;
@@ -157,8 +148,11 @@ enum db_status db_batch_end(struct store *store)
     batch.w = NULL;
     if (w == NULL)
         return rc;
+    /* The batch's new articles and quotes, indexed together. */
     if (rc == DB_OK)
-        rc = run(w, "COMMIT");
+        rc = fts_pending_flush(w);
+    if (rc == DB_OK)
+        rc = conn_run(w, "COMMIT");
     if (rc != DB_OK) {
         if (!sqlite3_get_autocommit(w->handle))
             conn_exec(w, "ROLLBACK");

@@ -21,6 +21,7 @@
 #include "db/relations.h"
 #include "db/schema.h"
 #include "db/search.h"
+#include "db/transaction.h"
 #include "db/writes.h"
 #include "server/cursor.h"
 #include "server/sample.h"
@@ -165,7 +166,7 @@ static void assert_refused(const char *base, const char *raw)
 /* Runs FTS5's integrity check on every index of the server's store; with
  * rank 1 it also compares the external-content indexes with the records,
  * so a trigger that deleted the wrong text would fail here. */
-static void assert_index_intact(const struct test_server *server)
+static void assert_file_index_intact(const char *db_path)
 {
     static const char *const checks[] = {
         "INSERT INTO article_fts (article_fts, rank) VALUES ('integrity-check', 1)",
@@ -173,12 +174,17 @@ static void assert_index_intact(const struct test_server *server)
         "INSERT INTO entity_fts (entity_fts) VALUES ('integrity-check')",
     };
     sqlite3 *raw = NULL;
-    cr_assert_eq(sqlite3_open(server->db_path, &raw), SQLITE_OK);
+    cr_assert_eq(sqlite3_open(db_path, &raw), SQLITE_OK);
     sqlite3_busy_timeout(raw, 5000);
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
         cr_assert_eq(sqlite3_exec(raw, checks[i], NULL, NULL, NULL), SQLITE_OK, "%s: %s",
                      checks[i], sqlite3_errmsg(raw));
     cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
+}
+
+static void assert_index_intact(const struct test_server *server)
+{
+    assert_file_index_intact(server->db_path);
 }
 
 /* ---- finding, ranking, snippets ---------------------------------------- */
@@ -1077,6 +1083,101 @@ Test(search_store, term_counts_are_saved_when_the_store_closes_and_used_after_a_
     sqlite3_close(raw);
 }
 
+/* ---- rows indexed at commit ---------------------------------------------- */
+
+/* One write of the open batch, as the write thread runs it: `sql` in its
+ * own savepoint, kept, or taken back when `keep` is false. */
+static void batch_write(const char *sql, bool keep)
+{
+    enum db_status status;
+    struct db *w = db_write_begin(store, &status);
+    cr_assert_not_null(w, "%d", (int)status);
+    cr_assert_eq(conn_exec(w, sql), DB_OK, "%s", sql);
+    if (keep)
+        cr_assert_eq(db_write_commit(store, w), DB_OK);
+    else
+        db_write_abort(store, w);
+}
+
+static size_t hits_of(struct db *db, const char *query, const char *type)
+{
+    json_t *items = NULL;
+    struct keyset next;
+    bool capped;
+    cr_assert_eq(db_search(db, query, type, NULL, 10, &items, &next, &capped), DB_OK, "%s", query);
+    size_t n = json_array_size(items);
+    json_decref(items);
+    return n;
+}
+
+static int64_t pending_rows(void)
+{
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_open_v2(path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(raw, "SELECT count(*) FROM fts_pending", -1, &st, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    return n;
+}
+
+/* New articles and quotes wait in fts_pending until their transaction
+ * commits. Edited, deleted or taken back before then, they were never in
+ * the index: the index must hold what the records say when the batch is
+ * committed, and nothing pending may be left. */
+Test(search_store, a_batch_indexes_its_new_rows_at_commit_as_they_are_then)
+{
+    struct db *db = open_with_sample();
+    cr_assert_eq(db_batch_begin(store), DB_OK);
+    batch_write("INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"
+                " (700, 'kept', 'Firstword', 'Test Wire', '2012-01-02', 'Plain text.')",
+                true);
+    batch_write("UPDATE articles SET title = 'Secondword' WHERE id = 700", true);
+    batch_write("INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"
+                " (701, 'gone', 'Doomedword', 'Test Wire', '2012-01-02', 'Plain text.')",
+                true);
+    batch_write("DELETE FROM articles WHERE id = 701", true);
+    batch_write("INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"
+                " (702, 'taken-back', 'Unwrittenword', 'Test Wire', '2012-01-02', 'Text.')",
+                false);
+    batch_write("INSERT INTO quotes (id, slug, article_id, speaker_id, text) VALUES (900,"
+                " 'said', 700, (SELECT min(id) FROM entities WHERE type = 'person'),"
+                " 'Quotedword here.')",
+                true);
+    batch_write("UPDATE quotes SET text = 'Requotedword here.' WHERE id = 900", true);
+    /* And an article that was indexed before the batch, edited in it. */
+    batch_write("UPDATE articles SET title = 'Oldrowword' WHERE id = (SELECT min(id) FROM"
+                " articles)",
+                true);
+    cr_assert_eq(db_batch_end(store), DB_OK);
+
+    cr_assert_eq(pending_rows(), 0);
+    assert_file_index_intact(path);
+    cr_assert_eq(hits_of(db, "secondword", "article"), 1);
+    cr_assert_eq(hits_of(db, "firstword", "article"), 0);
+    cr_assert_eq(hits_of(db, "doomedword", "article"), 0);
+    cr_assert_eq(hits_of(db, "unwrittenword", "article"), 0);
+    cr_assert_eq(hits_of(db, "requotedword", "quote"), 1);
+    cr_assert_eq(hits_of(db, "quotedword", "quote"), 0);
+    cr_assert_eq(hits_of(db, "oldrowword", "article"), 1);
+
+    /* A write on its own commits its rows indexed too, and deleting the
+     * article afterwards takes both out of the index (its quote by
+     * cascade). */
+    write_once("INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"
+               " (703, 'alone', 'Aloneword', 'Test Wire', '2012-01-02', 'Text.')",
+               0, NULL);
+    cr_assert_eq(hits_of(db, "aloneword", "article"), 1);
+    write_once(NULL, 700, NULL);
+    cr_assert_eq(hits_of(db, "secondword", "article"), 0);
+    cr_assert_eq(hits_of(db, "requotedword", "quote"), 0);
+    cr_assert_eq(pending_rows(), 0);
+    assert_file_index_intact(path);
+}
+
 /* Counts are kept per process, and a process (these tests, for one) may
  * open two stores: one store's counts must not be brought up to date with
  * another's rows. */
@@ -1160,9 +1261,10 @@ Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
                               /* And the index migration 7 dropped. */
                               " CREATE INDEX entities_by_mentions ON entities"
                               " (mention_count DESC, id);"
-                              /* And migration 9's table (its triggers went above)
-                               * and migration 10's. */
-                              " DROP TABLE fts_rewrites; DROP TABLE term_counts;",
+                              /* And the tables of migrations 9-11 (their
+                               * triggers went above). */
+                              " DROP TABLE fts_rewrites; DROP TABLE term_counts;"
+                              " DROP TABLE fts_pending;",
                               NULL, NULL, NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(raw));
     cr_assert_eq(sqlite3_exec(raw, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
