@@ -88,20 +88,23 @@ static void *checkpoint_loop(void *arg)
     return NULL;
 }
 
-/* After each commit on the writer: past the threshold, wake the
- * checkpointer. Runs on the committing thread, so it only signals. */
+/* After each commit on the writer: once CHECKPOINT_PAGES frames were
+ * appended since its last wake, wake the checkpointer. One copy then
+ * covers many commits, and a page each of them wrote (a table's last leaf,
+ * the search structure, store_meta) is copied once, not once a commit.
+ * Runs on the committing thread, so it only signals. */
 static int wal_committed(void *arg, sqlite3 *handle, const char *name, int pages)
 {
     struct store *store = arg;
     (void)handle;
     (void)name;
+    /* Fewer frames than at the last commit: the WAL started over. */
+    store->wal_appended += pages >= store->wal_frames ? pages - store->wal_frames : pages;
+    store->wal_frames = pages;
     /* A WAL that the background copy never wholly catches up with (writes
      * keep coming) is never started over, and would grow without end:
      * past the bound, this commit finishes the copy itself, with nothing
      * appending meanwhile, so the next write starts the WAL over. */
-    /* Fewer frames than at the last commit: the WAL started over. */
-    store->wal_appended += pages >= store->wal_frames ? pages - store->wal_frames : pages;
-    store->wal_frames = pages;
     if (pages >= CHECKPOINT_PAGES_MAX)
         sqlite3_wal_checkpoint_v2(handle, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     else if (store->wal_appended >= CHECKPOINT_PAGES) {
