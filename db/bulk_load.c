@@ -19,11 +19,15 @@
  * either gives the same index. Of their triggers only these AFTER INSERT
  * ones fire in an import into an empty store; the update and delete ones
  * stay. Entity names are indexed as before: there are few, and entity_fts
- * keeps its own copy of its text, which a rebuild could not read back. */
+ * keeps its own copy of its text, which a rebuild could not read back.
+ * (Since migration 11 the AFTER INSERT triggers only list each new row in
+ * fts_pending, and a commit indexes the rows in one statement: no longer a
+ * segment per article, but still on the importing thread, which the build
+ * beside the load spares.) */
 #define INDEXED_MAX 3
 
 static const struct search_index {
-    const char *trigger; /* its AFTER INSERT trigger (migration 4) */
+    const char *trigger; /* its AFTER INSERT trigger (migrations 4 and 11) */
     const char *index;   /* the external-content FTS5 table it writes */
     enum db_kind kind;   /* the records it indexes */
     const char *columns; /* the index's columns, as its trigger lists them */
