@@ -270,9 +270,6 @@ struct search_source {
     const char *rank;
     const char *hit_sql; /* slug, title, snippet of one hit: ?1 MATCH, ?2 id */
     const char *path;
-    /* A row if the index holds more than ?2 matches of ?1: it walks rowids
-     * only, with no rank computed. */
-    const char *probe_sql;
 };
 
 /* In type order: hits of equal rank are ordered by type, then id. */
@@ -281,21 +278,18 @@ static const struct search_source sources[] = {
      "SELECT a.slug, a.title, " SNIPPET("article_fts")
      " FROM article_fts JOIN articles a ON a.id = article_fts.rowid"
      " WHERE article_fts MATCH ?1 AND article_fts.rowid = ?2",
-     "/v1/articles/",
-     "SELECT 1 FROM article_fts WHERE article_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2"},
+     "/v1/articles/"},
     {"entity", "entity_fts", "wb_bm25(entity_fts, 'entity_fts', :version, :q, 10.0, 3.0)",
      "SELECT e.slug, e.name, " SNIPPET("entity_fts")
      " FROM entity_fts JOIN entities e ON e.id = entity_fts.rowid"
      " WHERE entity_fts MATCH ?1 AND entity_fts.rowid = ?2",
-     "/v1/entities/",
-     "SELECT 1 FROM entity_fts WHERE entity_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2"},
+     "/v1/entities/"},
     {"quote", "quote_fts", "wb_bm25(quote_fts, 'quote_fts', :version, :q, 1.0)",
      "SELECT q.slug, CASE WHEN length(q.text) > 120 THEN substr(q.text, 1, 119) || '\xe2\x80\xa6'"
      " ELSE q.text END, " SNIPPET("quote_fts")
      " FROM quote_fts JOIN quotes q ON q.id = quote_fts.rowid"
      " WHERE quote_fts MATCH ?1 AND quote_fts.rowid = ?2",
-     "/v1/quotes/",
-     "SELECT 1 FROM quote_fts WHERE quote_fts MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2"},
+     "/v1/quotes/"},
 };
 #define SOURCE_COUNT (sizeof sources / sizeof sources[0])
 
@@ -446,18 +440,80 @@ bool db_search_is_key(const char *key)
     return parse_key(key, &rank, &source);
 }
 
-/* Sets *capped when the index has more matches than a search ranks. */
-static enum db_status more_than_candidates(struct db *db, const struct search_source *source,
-                                           const char *match, bool *capped)
+/* (rank, type, id) order: the order of a search's hits, its pages and its
+ * cursor. Types compare as their names do. */
+static int hit_order(const struct hit *a, const struct hit *b)
 {
-    sqlite3_stmt *st = conn_stmt(db, source->probe_sql);
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    int by_type = strcmp(a->source->type, b->source->type);
+    if (by_type != 0)
+        return by_type;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The page being chosen: the `capacity` first hits in hit_order, kept
+ * sorted; a candidate past the last is dropped at once. */
+struct best_hits {
+    struct hit *items;
+    size_t count, capacity;
+};
+
+static void best_add(struct best_hits *best, const struct hit *hit)
+{
+    if (best->count == best->capacity &&
+        hit_order(hit, &best->items[best->count - 1]) >= 0)
+        return;
+    size_t at = best->count < best->capacity ? best->count : best->count - 1;
+    while (at > 0 && hit_order(hit, &best->items[at - 1]) < 0) {
+        best->items[at] = best->items[at - 1];
+        at--;
+    }
+    best->items[at] = *hit;
+    if (best->count < best->capacity)
+        best->count++;
+}
+
+/* Ranks one index's SEARCH_CANDIDATES newest matches (FTS5 walks rowids
+ * backwards without sorting) into best, keeping those after the cursor,
+ * if any. One more match is asked for: it says whether the index holds
+ * more than were ranked (*capped), and is not ranked itself. Asking that
+ * of a separate statement walked the same rowids a second time, a third
+ * of a first-time search's cost. */
+static enum db_status rank_candidates(struct db *db, const struct search_source *source,
+                                      const char *match, int64_t version,
+                                      const struct hit *after, struct best_hits *best,
+                                      bool *capped)
+{
+    char sql[512];
+    int n = snprintf(sql, sizeof sql,
+                     "SELECT rowid, %s FROM %s WHERE %s MATCH :q ORDER BY rowid DESC"
+                     " LIMIT :candidates",
+                     source->rank, source->fts, source->fts);
+    if (n < 0 || (size_t)n >= sizeof sql)
+        return DB_ERR;
+    /* A list statement, so db_explain_last shows its plan (a search of one
+     * type is its index's alone). */
+    sqlite3_stmt *st = conn_list_stmt(db, sql);
     if (st == NULL)
         return DB_ERR;
-    conn_bind_text(st, 1, match);
-    sqlite3_bind_int64(st, 2, SEARCH_CANDIDATES);
-    int step = sqlite3_step(st);
-    enum db_status rc = step == SQLITE_ROW || step == SQLITE_DONE ? DB_OK : step_failure(db, step);
-    *capped |= step == SQLITE_ROW;
+    bind_named_text(st, ":q", match);
+    bind_named_int(st, ":version", version);
+    bind_named_int(st, ":candidates", (int64_t)SEARCH_CANDIDATES + 1);
+    int step, ranked = 0;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (ranked++ == SEARCH_CANDIDATES) {
+            *capped = true;
+            break;
+        }
+        struct hit hit = {.source = source,
+                          .id = sqlite3_column_int64(st, 0),
+                          .rank = sqlite3_column_double(st, 1)};
+        if (after == NULL || hit_order(&hit, after) > 0)
+            best_add(best, &hit);
+    }
+    enum db_status rc =
+        step == SQLITE_ROW || step == SQLITE_DONE ? DB_OK : step_failure(db, step);
     conn_done(st);
     return rc;
 }
@@ -466,14 +522,11 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
                          const struct keyset *after, int limit, json_t **items,
                          struct keyset *next, bool *capped)
 {
-    struct sql_buf sql = {0};
     char match[SEARCH_MATCH_MAX];
     struct hit *hits = NULL;
     json_t *list = NULL;
-    sqlite3_stmt *st = NULL;
-    const struct search_source *after_source = NULL;
-    double after_rank = 0;
-    size_t count = 0, branches = 0;
+    struct hit after_hit = {0};
+    size_t count = 0;
     int64_t version = 0;
     bool own_snapshot = false;
     enum db_status rc = DB_INVALID;
@@ -484,35 +537,18 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
         goto done;
     if (type != NULL && source_named(type) == NULL)
         goto done;
-    if (after != NULL && after->set && !parse_key(after->key, &after_rank, &after_source))
-        goto done;
-
-    /* The first query ranks ids alone (bm25 reads only the index), and each
-     * hit of the page then reads its record and snippet by rowid. Each index
-     * offers only its SEARCH_CANDIDATES newest matches (FTS5 walks rowids
-     * backwards without sorting): ranking every match of a common word
-     * would score half a store on every page. Whether there were more is
-     * asked of each index apart (more_than_candidates): numbering the
-     * candidates in the ranking query itself cost three times the
-     * ranking. */
-    sql_add(&sql, "SELECT type, id, rank FROM (");
-    for (size_t i = 0; i < SOURCE_COUNT; i++) {
-        if (type != NULL && strcmp(type, sources[i].type) != 0)
-            continue;
-        sql_add(&sql,
-                "%sSELECT '%s' AS type, id, rank FROM (SELECT rowid AS id, %s AS rank FROM %s"
-                " WHERE %s MATCH :q ORDER BY rowid DESC LIMIT :candidates)",
-                branches++ ? " UNION ALL " : "", sources[i].type, sources[i].rank, sources[i].fts,
-                sources[i].fts);
+    if (after != NULL && after->set) {
+        if (!parse_key(after->key, &after_hit.rank, &after_hit.source))
+            goto done;
+        after_hit.id = after->id;
     }
-    sql_add(&sql, ")");
-    if (after_source != NULL)
-        sql_add(&sql, " WHERE (rank, type, id) > (:after_rank, :after_type, :after_id)");
-    sql_add(&sql, " ORDER BY rank, type, id LIMIT :limit");
-    rc = DB_ERR;
-    if (sql.overflow)
-        goto done;
 
+    /* Each index's candidates are ranked by ids alone (bm25 reads only the
+     * index), the page is chosen from them in hit_order, and each hit of
+     * the page then reads its record and snippet by rowid. Each index
+     * offers only its SEARCH_CANDIDATES newest matches: ranking every
+     * match of a common word would score half a store on every page. */
+    rc = DB_ERR;
     hits = calloc((size_t)limit + 1, sizeof *hits);
     list = json_array();
     if (hits == NULL || list == NULL)
@@ -527,41 +563,18 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
     }
     if ((rc = db_store_version(db, &version)) != DB_OK)
         goto done;
-    rc = DB_ERR;
-    st = conn_list_stmt(db, sql.text);
-    if (st == NULL)
-        goto done;
-    bind_named_text(st, ":q", match);
-    if (after_source != NULL) {
-        sqlite3_bind_double(st, sqlite3_bind_parameter_index(st, ":after_rank"), after_rank);
-        bind_named_text(st, ":after_type", after_source->type);
-        bind_named_int(st, ":after_id", after->id);
-    }
-    bind_named_int(st, ":limit", (int64_t)limit + 1);
-    bind_named_int(st, ":candidates", SEARCH_CANDIDATES);
-    bind_named_int(st, ":version", version);
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && count <= (size_t)limit) {
-        hits[count].source = source_named(conn_col_text(st, 0));
-        hits[count].id = sqlite3_column_int64(st, 1);
-        hits[count].rank = sqlite3_column_double(st, 2);
-        if (hits[count].source == NULL)
-            goto done;
-        count++;
-    }
-    if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        rc = step_failure(db, step);
-        goto done;
-    }
-    conn_done(st);
-    st = NULL;
+    /* One extra hit only says that a next page exists. */
+    struct best_hits best = {.items = hits, .capacity = (size_t)limit + 1};
     for (size_t i = 0; i < SOURCE_COUNT; i++) {
         if (type != NULL && strcmp(type, sources[i].type) != 0)
             continue;
-        if ((rc = more_than_candidates(db, &sources[i], match, capped)) != DB_OK)
+        rc = rank_candidates(db, &sources[i], match, version,
+                             after_hit.source != NULL ? &after_hit : NULL, &best, capped);
+        if (rc != DB_OK)
             goto done;
-        rc = DB_ERR;
     }
+    count = best.count;
+    rc = DB_ERR;
 
     for (size_t i = 0; i < count && i < (size_t)limit; i++) {
         json_t *item = NULL;
@@ -586,7 +599,6 @@ enum db_status db_search(struct db *db, const char *query, const char *type,
     list = NULL;
     rc = DB_OK;
 done:
-    conn_done(st);
     if (own_snapshot)
         db_snapshot_end(db);
     json_decref(list);

@@ -1434,12 +1434,18 @@ static void start_crowded(void)
 {
     json_t *articles = json_array();
     char slug[32];
+    /* "gnu" is in exactly SEARCH_CANDIDATES of them and "hippo" in one
+     * more: the two sides of the cap. */
     for (int i = 0; i < CAP_ARTICLES; i++) {
         snprintf(slug, sizeof slug, "zebra-%04d", i);
+        char body[64];
+        snprintf(body, sizeof body, "a zebra%s%s%s", i == 7 ? " met an okapi" : "",
+                 i >= CAP_ARTICLES - SEARCH_CANDIDATES ? " gnu" : "",
+                 i >= CAP_ARTICLES - SEARCH_CANDIDATES - 1 ? " hippo" : "");
         json_array_append_new(articles,
                               json_pack("{s:s, s:s, s:s, s:s, s:s}", "slug", slug, "title", slug,
                                         "source", "Savanna Wire", "published_at", "2012-03-04",
-                                        "body", i == 7 ? "a zebra met an okapi" : "a zebra"));
+                                        "body", body));
     }
     json_t *doc = json_pack("{s:o}", "articles", articles);
     char *text = json_dumps(doc, 0);
@@ -1488,6 +1494,31 @@ Test(search_cap, a_word_in_more_articles_than_the_cap_ranks_the_newest_and_says_
     cr_assert_lt(json_integer_value(json_object_get(dropped.json, "id")), oldest);
     http_result_free(&first);
     http_result_free(&dropped);
+}
+
+/* At the cap exactly, every match is ranked and the answer is complete;
+ * one more, and the oldest is left out and the answer says so. */
+Test(search_cap, the_cap_is_exact)
+{
+    json_t *basis = basis_of("/v1/search?q=gnu&type=article");
+    cr_assert(json_is_true(json_object_get(basis, "complete")));
+    json_decref(basis);
+    json_t *ids = http_walk(ts, "/v1/search?q=gnu&type=article&limit=100");
+    cr_assert_eq(json_array_size(ids), SEARCH_CANDIDATES);
+    json_decref(ids);
+
+    basis = basis_of("/v1/search?q=hippo&type=article");
+    cr_assert(json_is_false(json_object_get(basis, "complete")));
+    json_decref(basis);
+    ids = http_walk(ts, "/v1/search?q=hippo&type=article&limit=100");
+    cr_assert_eq(json_array_size(ids), SEARCH_CANDIDATES);
+    struct http_result oldest = http_get(ts, "/v1/articles/zebra-0004");
+    json_int_t left_out = json_integer_value(json_object_get(oldest.json, "id"));
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id) cr_assert_neq(json_integer_value(id), left_out);
+    http_result_free(&oldest);
+    json_decref(ids);
 }
 
 Test(search_cap, a_precise_query_is_ranked_whole)
