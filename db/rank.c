@@ -2,12 +2,14 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/doc_sizes.h"
 #include "db/text.h"
 
 /* ---- the remembered counts ------------------------------------------------ */
@@ -118,6 +120,14 @@ long long rank_count_tails(void)
     return read_tally(&tails);
 }
 
+/* Counted on every row ranked, so without the lock. */
+static atomic_llong size_reads;
+
+long long rank_size_reads(void)
+{
+    return atomic_load_explicit(&size_reads, memory_order_relaxed);
+}
+
 /* ---- the phrases of a MATCH expression ----------------------------------- */
 
 struct phrase {
@@ -164,10 +174,51 @@ static int match_phrases(const char *match, struct phrase *out, int max)
 
 #define MAX_PHRASES 64
 
+/* A connection's own state: the row lengths of each index it ranked, on a
+ * connection that only reads (a writer's rows could still be rolled back).
+ * An index that fts_rewrites does not follow gets none. */
+#define SIZED_INDEXES 4
+
+struct ranking {
+    bool read_only;
+    struct {
+        char table[64];
+        struct doc_sizes *sizes;
+    } indexes[SIZED_INDEXES];
+};
+
+static void ranking_free(void *state)
+{
+    struct ranking *ranking = state;
+    for (size_t i = 0; ranking != NULL && i < SIZED_INDEXES; i++)
+        doc_sizes_free(ranking->indexes[i].sizes);
+    free(ranking);
+}
+
+/* The row lengths kept for `table`, made on first use. NULL when there is
+ * no room, no memory, or the connection writes. */
+static struct doc_sizes *sizes_of(struct ranking *ranking, const char *table)
+{
+    if (ranking == NULL || !ranking->read_only || strlen(table) >= sizeof ranking->indexes[0].table)
+        return NULL;
+    for (size_t i = 0; i < SIZED_INDEXES; i++) {
+        if (ranking->indexes[i].sizes == NULL) {
+            ranking->indexes[i].sizes = doc_sizes_new();
+            if (ranking->indexes[i].sizes != NULL)
+                snprintf(ranking->indexes[i].table, sizeof ranking->indexes[i].table, "%s", table);
+            return ranking->indexes[i].sizes;
+        }
+        if (strcmp(ranking->indexes[i].table, table) == 0)
+            return ranking->indexes[i].sizes;
+    }
+    return NULL;
+}
+
 /* What a query computes once, on its first row. */
 struct query_data {
     int phrases;
     double avgdl;
+    struct doc_sizes *sizes; /* the connection's, when they hold for this snapshot */
     double idf[MAX_PHRASES];
     double freq[MAX_PHRASES];
 };
@@ -434,6 +485,13 @@ static int query_data_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 
         rc = api->xColumnTotalSize(fts, -1, &tokens);
     if (rc == SQLITE_OK)
         data->avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
+    /* Row lengths kept by this connection hold while the index has had no
+     * rewrite since they were read (doc_sizes.h). */
+    int64_t rewritten = 0;
+    struct doc_sizes *sizes = sizes_of(api->xUserData(fts), table);
+    if (sizes != NULL && rewritten_at(handle, table, &rewritten) &&
+        doc_sizes_rewritten_at(sizes, rewritten))
+        data->sizes = sizes;
     for (int i = 0; rc == SQLITE_OK && i < phrase_count; i++) {
         if (phrases[i].excluded)
             continue; /* never in a ranked row: its term is 0 whatever its IDF */
@@ -450,6 +508,20 @@ static int query_data_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 
         sqlite3_free(data);
     if (rc == SQLITE_OK)
         *out = data;
+    return rc;
+}
+
+/* The current row's tokens in all columns, as xColumnSize(-1) says. */
+static int row_length(const Fts5ExtensionApi *api, Fts5Context *fts, struct doc_sizes *sizes,
+                      int *tokens)
+{
+    sqlite3_int64 rowid = api->xRowid(fts);
+    if (sizes != NULL && doc_sizes_get(sizes, rowid, tokens))
+        return SQLITE_OK;
+    atomic_fetch_add_explicit(&size_reads, 1, memory_order_relaxed);
+    int rc = api->xColumnSize(fts, -1, tokens);
+    if (rc == SQLITE_OK && sizes != NULL)
+        doc_sizes_put(sizes, rowid, *tokens);
     return rc;
 }
 
@@ -479,7 +551,7 @@ static void wb_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
                                       : 1.0;
     }
     if (rc == SQLITE_OK)
-        rc = api->xColumnSize(fts, -1, &row_tokens);
+        rc = row_length(api, fts, data->sizes, &row_tokens);
     if (rc != SQLITE_OK) {
         sqlite3_result_error_code(ctx, rc);
         return;
@@ -509,5 +581,13 @@ int rank_register(sqlite3 *handle)
     fts5_api *api = fts5_api_of(handle);
     if (api == NULL || api->iVersion < 2)
         return SQLITE_ERROR;
-    return api->xCreateFunction(api, "wb_bm25", NULL, wb_bm25, NULL);
+    struct ranking *ranking = calloc(1, sizeof *ranking);
+    if (ranking == NULL)
+        return SQLITE_NOMEM;
+    ranking->read_only = sqlite3_db_readonly(handle, "main") == 1;
+    /* Once registered, FTS5 frees it when the connection closes. */
+    int rc = api->xCreateFunction(api, "wb_bm25", ranking, wb_bm25, ranking_free);
+    if (rc != SQLITE_OK)
+        ranking_free(ranking);
+    return rc;
 }

@@ -12,7 +12,9 @@
  * quotes), the count is brought up to date by counting the new rows alone;
  * after any other change to the index (fts_rewrites, migration 9) it is
  * walked again. The scores are bm25()'s, to the last bit: same formula,
- * same counts. rank_save writes a store's counts into the store itself
+ * same counts. A connection that only reads also keeps each ranked row's
+ * length (db/doc_sizes.h), which FTS5 would read with a statement per row.
+ * rank_save writes a store's counts into the store itself
  * (term_counts, migration 10), where a restarted process finds them.
  *
  * SQL: wb_bm25(fts_table, 'fts_table', version, match, weight0, weight1, ...)
@@ -40,6 +42,10 @@ void rank_forget(void);
 /* How many counts have been made by walking a posting list since start
  * (for tests: a repeated query must not walk again). */
 long long rank_count_walks(void);
+
+/* How many row lengths have been read from an index's docsize table (the
+ * rest came from the ranking connection's doc_sizes; for tests). */
+long long rank_size_reads(void);
 
 /* How many remembered counts have been brought up to date by counting only
  * the rows added since (for tests). */

@@ -819,6 +819,15 @@ Test(search_store, db_search_refuses_bad_queries_types_and_keys)
     json_decref(items);
 }
 
+/* A connection of the test's own, with wb_bm25. */
+static sqlite3 *ranking_connection(int flags)
+{
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open_v2(path, &raw, flags, NULL), SQLITE_OK);
+    cr_assert_eq(rank_register(raw), SQLITE_OK);
+    return raw;
+}
+
 /* Ranks of every row `match` finds in `fts`, by FTS5's bm25 and by
  * wb_bm25, on a connection of the test's own: they must be the same
  * doubles, bit for bit. Returns how many rows were compared. */
@@ -852,9 +861,7 @@ Test(search_store, wb_bm25_gives_bm25s_scores_to_the_last_bit)
         "memorandum -nato", "russia -\"new start\" minister", "serdyukov gates",
     };
     (void)open_with_sample();
-    sqlite3 *raw = NULL;
-    cr_assert_eq(sqlite3_open_v2(path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(rank_register(raw), SQLITE_OK);
+    sqlite3 *raw = ranking_connection(SQLITE_OPEN_READONLY);
     int compared = 0;
     /* Twice: counted, then remembered. */
     for (int round = 0; round < 2; round++)
@@ -973,6 +980,12 @@ static void write_once(const char *sql, int64_t article, const char *patch)
     write_in(store, sql, article, patch);
 }
 
+/* "bulwark" alone and in "bulwarks": the prefix bulwark* holds both. */
+#define BULWARK_ARTICLES                                                                      \
+    "INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"               \
+    " (800, 'bulwarks', 'Bulwarks', 'Test Wire', '2012-01-02', 'They held.'),"                \
+    " (801, 'a-bulwark', 'A bulwark', 'Test Wire', '2012-01-02', 'It stands.')"
+
 #define ADDED_ARTICLE(id)                                                                     \
     "INSERT INTO articles (id, slug, title, source, published_at, body) VALUES (" #id        \
     ", 'added-" #id "', 'Defense minister " #id "', 'Test Wire', '2012-01-02',"               \
@@ -986,14 +999,9 @@ static void write_once(const char *sql, int64_t article, const char *patch)
 Test(search_store, term_counts_follow_new_rows_and_are_walked_again_after_other_changes)
 {
     (void)open_with_sample();
-    sqlite3 *raw = NULL;
-    cr_assert_eq(sqlite3_open_v2(path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(rank_register(raw), SQLITE_OK);
+    sqlite3 *raw = ranking_connection(SQLITE_OPEN_READONLY);
     write_once(ADDED_QUOTE(1000, "(SELECT min(id) FROM articles)"), 0, NULL);
-    write_once("INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"
-               " (800, 'bulwarks', 'Bulwarks', 'Test Wire', '2012-01-02', 'They held.'),"
-               " (801, 'a-bulwark', 'A bulwark', 'Test Wire', '2012-01-02', 'It stands.')",
-               0, NULL);
+    write_once(BULWARK_ARTICLES, 0, NULL);
     rank_forget();
     cr_assert_gt(ranks_agree(raw).walks, 0);
 
@@ -1030,6 +1038,48 @@ Test(search_store, term_counts_follow_new_rows_and_are_walked_again_after_other_
     sqlite3_close(raw);
 }
 
+/* Row lengths (db/doc_sizes.h) on a connection that only reads: each row's
+ * is read once, read again after the index is rewritten, and the scores
+ * stay bm25's throughout; a connection that writes keeps none. */
+static long long size_reads_ranking(sqlite3 *raw, const char *query, int expect_rows)
+{
+    long long before = rank_size_reads();
+    cr_assert_eq(compare_ranks(raw, "article_fts", "10.0, 3.0, 1.0", query, read_version(raw)),
+                 expect_rows, "%s", query);
+    return rank_size_reads() - before;
+}
+
+Test(search_store, row_lengths_are_read_once_per_reader_and_again_after_a_rewrite)
+{
+    (void)open_with_sample();
+    write_once(BULWARK_ARTICLES, 0, NULL);
+    sqlite3 *raw = ranking_connection(SQLITE_OPEN_READONLY);
+
+    cr_assert_eq(size_reads_ranking(raw, "bulwark*", 2), 2);
+    cr_assert_eq(size_reads_ranking(raw, "bulwark*", 2), 0, "kept lengths were read again");
+
+    /* A row on top is not a rewrite: only its length is new. */
+    write_once("INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"
+               " (802, 'bulwarked', 'Bulwarked', 'Test Wire', '2012-01-02', 'Walls.')",
+               0, NULL);
+    cr_assert_eq(size_reads_ranking(raw, "bulwark*", 3), 1);
+
+    /* An edit that lengthens a row it still matches: every length is read
+     * again, and the scores (compared bit for bit) use the new one. */
+    write_once(NULL, 801, "{\"body\": \"It stands, as a bulwark stands, for years and years"
+                          " against the sea and the wind and the tide.\"}");
+    cr_assert_eq(size_reads_ranking(raw, "bulwark*", 3), 3);
+    cr_assert_eq(size_reads_ranking(raw, "bulwark*", 3), 0);
+    sqlite3_close(raw);
+
+    /* A connection that can write may rank rows its transaction later
+     * rolls back: it reads every length every time. */
+    raw = ranking_connection(SQLITE_OPEN_READWRITE);
+    cr_assert_eq(size_reads_ranking(raw, "bulwark*", 3), 3);
+    cr_assert_eq(size_reads_ranking(raw, "bulwark*", 3), 3);
+    sqlite3_close(raw);
+}
+
 /* A process that ends leaves its counts in the store (term_counts), and
  * the next one starts from them instead of walking each posting list
  * again: as they were if nothing was written since, brought up to date
@@ -1041,23 +1091,15 @@ static sqlite3 *reopened(sqlite3 *raw)
     store_close(store);
     rank_forget(); /* what a new process starts with */
     store = open_store(NULL);
-    sqlite3 *again = NULL;
-    cr_assert_eq(sqlite3_open_v2(path, &again, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(rank_register(again), SQLITE_OK);
-    return again;
+    return ranking_connection(SQLITE_OPEN_READONLY);
 }
 
 Test(search_store, term_counts_are_saved_when_the_store_closes_and_used_after_a_restart)
 {
     (void)open_with_sample();
     write_once(ADDED_QUOTE(1000, "(SELECT min(id) FROM articles)"), 0, NULL);
-    write_once("INSERT INTO articles (id, slug, title, source, published_at, body) VALUES"
-               " (800, 'bulwarks', 'Bulwarks', 'Test Wire', '2012-01-02', 'They held.'),"
-               " (801, 'a-bulwark', 'A bulwark', 'Test Wire', '2012-01-02', 'It stands.')",
-               0, NULL);
-    sqlite3 *raw = NULL;
-    cr_assert_eq(sqlite3_open_v2(path, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(rank_register(raw), SQLITE_OK);
+    write_once(BULWARK_ARTICLES, 0, NULL);
+    sqlite3 *raw = ranking_connection(SQLITE_OPEN_READONLY);
     rank_forget();
     long long version = read_version(raw);
     cr_assert_gt(ranks_agree(raw).walks, 0);
