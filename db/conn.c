@@ -3,20 +3,16 @@
 #include "db/rank.h"
 #include "db/text.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <stdarg.h>
 
-/* How much of the -shm file db_store_version_now maps: its first page,
- * which holds the WAL-index header (db/conn.h). */
-#define WAL_INDEX_MAP 4096
+/* The size of a WAL-index region (SQLite's unix VFS maps the -shm file in
+ * regions of 32 KiB); the first holds the header (db/conn.h). */
+#define WAL_INDEX_REGION 32768
 
 static void log_to_stderr(const char *message)
 {
@@ -136,8 +132,6 @@ void conn_close(struct db *db)
         free(db->slots[i].sql);
     }
     free(db->last_list_sql);
-    if (db->shm != NULL)
-        munmap((void *)db->shm, WAL_INDEX_MAP);
     /* sqlite3_close (not _v2) fails loudly if a statement leaked. */
     if (db->handle != NULL && sqlite3_close(db->handle) != SQLITE_OK)
         conn_log("closing connection: %s", sqlite3_errmsg(db->handle));
@@ -335,26 +329,35 @@ enum db_status db_store_version(struct db *db, int64_t *version)
     return rc;
 }
 
+/* The WAL-index's first region as SQLite itself maps it for this
+ * connection: valid until the connection closes. Never a mapping of our
+ * own: opening the -shm file and closing that descriptor would drop every
+ * POSIX lock this process holds on it (fcntl locks belong to the process,
+ * not the descriptor), SQLite's included. Another process would then take
+ * the store for unopened, reset the file under our readers and crash them
+ * (SIGBUS) or mislead them. */
 static void map_shm(struct db *db)
 {
     db->shm_tried = true;
-    const char *path = sqlite3_db_filename(db->handle, "main");
-    char shm_path[4096];
-    if (path == NULL || path[0] == '\0' ||
-        snprintf(shm_path, sizeof shm_path, "%s-shm", path) >= (int)sizeof shm_path)
+    /* Only a store in WAL mode has a WAL-index: asking for it otherwise
+     * would make SQLite create one. */
+    sqlite3_stmt *st = conn_stmt(db, "PRAGMA journal_mode");
+    bool wal = st != NULL && sqlite3_step(st) == SQLITE_ROW &&
+               sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    conn_done(st);
+    sqlite3_file *file = NULL;
+    if (!wal ||
+        sqlite3_file_control(db->handle, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK ||
+        file == NULL || file->pMethods == NULL || file->pMethods->iVersion < 2 ||
+        file->pMethods->xShmMap == NULL)
         return;
-    int fd = open(shm_path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    struct stat st;
-    /* Mapped only once the file holds the whole page: reading past its end
-     * would fault. It never shrinks while connections are open. */
-    if (fstat(fd, &st) == 0 && st.st_size >= WAL_INDEX_MAP) {
-        void *map = mmap(NULL, WAL_INDEX_MAP, PROT_READ, MAP_SHARED, fd, 0);
-        if (map != MAP_FAILED)
-            db->shm = map;
-    }
-    close(fd);
+    /* Not extending it: the connection's first read creates it. */
+    volatile void *region = NULL;
+    if (file->pMethods->xShmMap(file, 0, WAL_INDEX_REGION, 0, &region) == SQLITE_OK &&
+        region != NULL)
+        db->shm = (const unsigned char *)region;
+    else
+        db->shm_tried = false;
 }
 
 /* A consistent copy of the header, or false. */

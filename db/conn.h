@@ -37,8 +37,9 @@ struct db {
     uint16_t hint[CONN_STMT_INDEX];
     uint64_t uses;
     char *last_list_sql; /* kept for db_explain_last */
-    /* db_store_version_now: the -shm file mapped read-only (NULL if it could
-     * not be), and the WAL-index header under which `seen_version` was read. */
+    /* db_store_version_now: the WAL-index as SQLite maps it for this
+     * connection (NULL if it is not mapped), and the header under which
+     * `seen_version` was read. */
     const unsigned char *shm;
     bool shm_tried, seen_valid;
     unsigned char seen_header[WAL_INDEX_HEADER];

@@ -6,7 +6,9 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1628,6 +1630,49 @@ Test(db, the_version_read_without_a_transaction_follows_every_commit)
     cr_assert_eq(again, v + 7);
     cr_assert_eq(again, version_in_snapshot(db));
     sqlite3_close(raw);
+}
+
+/* Whether any process holds the store's WAL-index "dead man switch": the
+ * byte of the -shm file (offset 128) that SQLite's unix VFS keeps locked
+ * shared in every process with the store open. A process that finds it
+ * free takes the store for unopened and resets the file. Asked from a
+ * child: a process never sees its own POSIX locks. */
+static bool wal_index_claimed(void)
+{
+    char shm[320];
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        int fd = open(shm, O_RDWR);
+        struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 128, .l_len = 1};
+        bool claimed = fd >= 0 && fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != F_UNLCK;
+        _exit(claimed ? 0 : 1);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Reading the version from the WAL-index header must leave SQLite's locks
+ * on the -shm file alone: a descriptor of our own, closed, would drop them
+ * all (POSIX locks are the process's), and the next process to open the
+ * store would reset the WAL-index under the server's readers (a SIGBUS
+ * under load). */
+Test(db, reading_the_version_now_keeps_the_stores_locks)
+{
+    struct db *db = open_with_sample();
+    int64_t v = -1;
+    cr_assert_eq(db_snapshot_begin(db), DB_OK);
+    cr_assert_eq(db_store_version(db, &v), DB_OK);
+    db_snapshot_end(db);
+    cr_assert(wal_index_claimed(), "no process holds the WAL-index after a read");
+    int64_t now = -1;
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(db_store_version_now(db, &now), DB_OK);
+        cr_assert_eq(now, v);
+    }
+    cr_assert(wal_index_claimed(), "the version check dropped this process's locks");
 }
 
 /* The writer behind the article document: every string reads back as
