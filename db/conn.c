@@ -101,6 +101,7 @@ struct db *conn_open(const char *path, int flags, const struct store_options *op
     /* NOMUTEX: each connection is used by one thread at a time (a reader per
      * worker, the writer under the store's lock), so SQLite's own locking
      * would only cost time. */
+    pthread_mutex_init(&db->park_lock, NULL);
     int rc = sqlite3_open_v2(path, &db->handle, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
@@ -135,6 +136,7 @@ void conn_close(struct db *db)
     /* sqlite3_close (not _v2) fails loudly if a statement leaked. */
     if (db->handle != NULL && sqlite3_close(db->handle) != SQLITE_OK)
         conn_log("closing connection: %s", sqlite3_errmsg(db->handle));
+    pthread_mutex_destroy(&db->park_lock);
     free(db);
 }
 
@@ -216,18 +218,36 @@ void conn_done(sqlite3_stmt *st)
         sqlite3_reset(st);
 }
 
+static bool wal_index_header(struct db *db, unsigned char out[WAL_INDEX_HEADER]);
+
 enum db_status db_snapshot_begin(struct db *db)
 {
-    sqlite3_stmt *st = conn_stmt(db, "BEGIN");
-    if (st == NULL)
-        return DB_ERR;
-    int rc = sqlite3_step(st);
-    conn_done(st);
-    return conn_status(db, rc);
+    /* One left open by an earlier request and still current (conn_resume
+     * ended it otherwise). */
+    if (!sqlite3_get_autocommit(db->handle) && db->snapshot_known)
+        return DB_OK;
+    unsigned char before[WAL_INDEX_HEADER], after[WAL_INDEX_HEADER];
+    bool known = db->keeps_snapshots && sqlite3_get_autocommit(db->handle) &&
+                 wal_index_header(db, before);
+    db->snapshot_known = false;
+    enum db_status rc = conn_run(db, "BEGIN");
+    if (rc != DB_OK || !known)
+        return rc;
+    /* The read transaction starts at its first read: with the same header
+     * on both sides of that read, the snapshot is the one it describes. */
+    int64_t version = 0;
+    if (db_store_version(db, &version) == DB_OK && wal_index_header(db, after) &&
+        memcmp(before, after, WAL_INDEX_HEADER) == 0) {
+        memcpy(db->snapshot_header, after, WAL_INDEX_HEADER);
+        db->snapshot_version = version;
+        db->snapshot_known = true;
+    }
+    return DB_OK;
 }
 
 void db_snapshot_end(struct db *db)
 {
+    db->snapshot_known = false;
     /* Nothing was written, so COMMIT only releases the snapshot; if it
      * fails the connection must still leave the transaction. */
     sqlite3_stmt *st = conn_stmt(db, "COMMIT");
@@ -235,6 +255,60 @@ void db_snapshot_end(struct db *db)
     conn_done(st);
     if (rc != SQLITE_DONE && !sqlite3_get_autocommit(db->handle))
         sqlite3_exec(db->handle, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void db_snapshot_leave(struct db *db)
+{
+    if (!(db->keeps_snapshots && db->snapshot_known && !sqlite3_get_autocommit(db->handle)))
+        db_snapshot_end(db);
+}
+
+void conn_resume(struct db *db)
+{
+    if (!db->keeps_snapshots)
+        return;
+    pthread_mutex_lock(&db->park_lock);
+    db->parked = false;
+    pthread_mutex_unlock(&db->park_lock);
+    if (sqlite3_get_autocommit(db->handle))
+        return;
+    unsigned char now[WAL_INDEX_HEADER];
+    if (!(db->snapshot_known && wal_index_header(db, now) &&
+          memcmp(now, db->snapshot_header, WAL_INDEX_HEADER) == 0))
+        db_snapshot_end(db);
+}
+
+void conn_park(struct db *db)
+{
+    if (!db->keeps_snapshots || sqlite3_get_autocommit(db->handle))
+        return;
+    if (!db->snapshot_known) {
+        db_snapshot_end(db);
+        return;
+    }
+    pthread_mutex_lock(&db->park_lock);
+    db->parked = true;
+    pthread_mutex_unlock(&db->park_lock);
+}
+
+bool conn_end_parked(struct db *db)
+{
+    bool ended = false;
+    pthread_mutex_lock(&db->park_lock);
+    if (db->parked && !sqlite3_get_autocommit(db->handle)) {
+        db_snapshot_end(db);
+        ended = true;
+    }
+    pthread_mutex_unlock(&db->park_lock);
+    return ended;
+}
+
+bool conn_snapshot_open(struct db *db)
+{
+    pthread_mutex_lock(&db->park_lock);
+    bool open = !sqlite3_get_autocommit(db->handle);
+    pthread_mutex_unlock(&db->park_lock);
+    return open;
 }
 
 enum db_status conn_row_by_id(struct db *db, const char *sql, int64_t id, sqlite3_stmt **st)
@@ -377,6 +451,11 @@ static bool wal_index_header(struct db *db, unsigned char out[WAL_INDEX_HEADER])
 
 enum db_status db_store_version_now(struct db *db, int64_t *version)
 {
+    /* A snapshot resumed by conn_resume is current. */
+    if (!sqlite3_get_autocommit(db->handle) && db->snapshot_known) {
+        *version = db->snapshot_version;
+        return DB_OK;
+    }
     unsigned char before[WAL_INDEX_HEADER], after[WAL_INDEX_HEADER];
     bool known = sqlite3_get_autocommit(db->handle) && wal_index_header(db, before);
     if (known && db->seen_valid && memcmp(before, db->seen_header, WAL_INDEX_HEADER) == 0) {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "db/db.h"
@@ -44,7 +45,44 @@ struct db {
     bool shm_tried, seen_valid;
     unsigned char seen_header[WAL_INDEX_HEADER];
     int64_t seen_version;
+    /* The open snapshot, when db_snapshot_begin could tell which one it is:
+     * the WAL-index header it was taken under and the version it reads. */
+    bool snapshot_known;
+    unsigned char snapshot_header[WAL_INDEX_HEADER];
+    int64_t snapshot_version;
+    /* A store reader whose snapshot may stay open between requests
+     * (db_snapshot_leave): its store has a checkpointer to end parked
+     * ones. `parked` (under park_lock): the owning thread is not using
+     * the connection, so that thread may end its snapshot meanwhile. */
+    bool keeps_snapshots;
+    pthread_mutex_t park_lock;
+    bool parked;
 };
+
+/* Snapshots kept between requests. A reader that read with
+ * db_snapshot_begin ... db_snapshot_leave leaves its read transaction open;
+ * its next request resumes it while no commit came since (the WAL-index
+ * header is unchanged), instead of ending it and taking the same one again
+ * (two fcntl locks, and the -shm mutex that every worker takes: a fifth of
+ * an article read's CPU with two workers). A snapshot left open holds back
+ * checkpoints, so between uses it is parked, and the store's checkpointer
+ * ends parked ones whenever it wakes (at least once a second). */
+
+/* Before the owning thread uses the connection again: un-parks it and
+ * ends its snapshot if a commit came since (or it cannot tell). */
+void conn_resume(struct db *db);
+
+/* The owning thread is done with the connection for now: an open snapshot
+ * that is known becomes the checkpointer's to end; an unknown one ends. */
+void conn_park(struct db *db);
+
+/* From the checkpointer: ends the snapshot of a parked connection. True
+ * when one was ended. */
+bool conn_end_parked(struct db *db);
+
+/* Whether the connection has a read transaction open; safe from any thread
+ * while the connection is parked (for tests). */
+bool conn_snapshot_open(struct db *db);
 
 /* Opens a connection with our pragmas. flags are sqlite3_open_v2 flags. */
 struct db *conn_open(const char *path, int flags, const struct store_options *opts, char *err,

@@ -61,8 +61,13 @@ struct store *store_open(const struct store_options *opts, bool *created, char *
 void store_close(struct store *store);
 
 /* This thread's read connection, opened on the first call from the thread and
- * owned by the store. NULL if it cannot be opened. */
+ * owned by the store. NULL if it cannot be opened. A snapshot it kept from
+ * the thread's last request is ended here if a commit came since. */
 struct db *store_reader(struct store *store);
+
+/* The thread is done with its reader for now (the end of each call into
+ * the server): a snapshot left open is the checkpointer's to end. */
+void store_reader_park(struct store *store);
 
 /* The write connection, locked for the caller until store_writer_end; NULL for
  * a read-only store. */
@@ -86,6 +91,12 @@ struct db *store_writer_try(struct store *store, enum db_status *status);
  * lock is taken once per answer instead of once per query. */
 enum db_status db_snapshot_begin(struct db *db);
 void db_snapshot_end(struct db *db);
+
+/* Ends a read the way db_snapshot_end does, except on a store reader whose
+ * snapshot can be kept: that one stays open for the thread's next request
+ * to resume while nothing was committed (db/conn.h, "Snapshots kept between
+ * requests"). The thread parks its reader when it is done with it. */
+void db_snapshot_leave(struct db *db);
 
 /* The store-wide version: bumped by every write transaction, and the
  * version every changed record takes. Read inside a snapshot it names the

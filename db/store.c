@@ -60,6 +60,9 @@ struct store {
 #define CHECKPOINT_PAGES 1000
 /* The WAL's bound (about 32 MiB of 4 KiB pages): see wal_committed. */
 #define CHECKPOINT_PAGES_MAX 8000
+/* How long a reader's snapshot may stay parked while nothing of ours is
+ * written (db/conn.h). */
+#define CHECKPOINTER_TICK_S 1
 
 static bool file_exists(const char *path)
 {
@@ -67,21 +70,40 @@ static bool file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* Ends the snapshots that readers left open between requests (db/conn.h):
+ * each holds back the copy and the WAL's restart. */
+static void end_parked_snapshots(struct store *store)
+{
+    pthread_mutex_lock(&store->readers_lock);
+    for (size_t i = 0; i < store->readers.count; i++)
+        conn_end_parked(store->readers.items[i]);
+    pthread_mutex_unlock(&store->readers_lock);
+}
+
 static void *checkpoint_loop(void *arg)
 {
     struct store *store = arg;
     pthread_mutex_lock(&store->checkpoint_lock);
     for (;;) {
-        while (!store->checkpoint_wanted && !store->checkpoint_stop)
-            pthread_cond_wait(&store->checkpoint_wake, &store->checkpoint_lock);
+        /* Woken to copy, or by the tick that ends parked snapshots also
+         * when nothing of ours is written (another process may write). */
+        if (!store->checkpoint_wanted && !store->checkpoint_stop) {
+            struct timespec tick;
+            clock_gettime(CLOCK_MONOTONIC, &tick);
+            tick.tv_sec += CHECKPOINTER_TICK_S;
+            pthread_cond_timedwait(&store->checkpoint_wake, &store->checkpoint_lock, &tick);
+        }
         if (store->checkpoint_stop)
             break;
+        bool wanted = store->checkpoint_wanted;
         store->checkpoint_wanted = false;
         pthread_mutex_unlock(&store->checkpoint_lock);
+        end_parked_snapshots(store);
         /* PASSIVE: copies what no reader still needs and never blocks the
          * writer; frames appended meanwhile go at the next wake. */
-        sqlite3_wal_checkpoint_v2(store->checkpoint_db->handle, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                  NULL, NULL);
+        if (wanted)
+            sqlite3_wal_checkpoint_v2(store->checkpoint_db->handle, NULL,
+                                      SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&store->checkpoint_lock);
     }
     pthread_mutex_unlock(&store->checkpoint_lock);
@@ -127,7 +149,11 @@ static void start_checkpointer(struct store *store)
     if (store->checkpoint_db == NULL)
         return;
     pthread_mutex_init(&store->checkpoint_lock, NULL);
-    pthread_cond_init(&store->checkpoint_wake, NULL);
+    pthread_condattr_t monotonic;
+    pthread_condattr_init(&monotonic);
+    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+    pthread_cond_init(&store->checkpoint_wake, &monotonic);
+    pthread_condattr_destroy(&monotonic);
     if (pthread_create(&store->checkpointer, NULL, checkpoint_loop, store) != 0) {
         pthread_cond_destroy(&store->checkpoint_wake);
         pthread_mutex_destroy(&store->checkpoint_lock);
@@ -249,10 +275,11 @@ void store_close(struct store *store)
 {
     if (store == NULL)
         return;
+    /* First: it ends the readers' parked snapshots, on their connections. */
+    stop_checkpointer(store);
     for (size_t i = 0; i < store->readers.count; i++)
         conn_close(store->readers.items[i]);
     free(store->readers.items);
-    stop_checkpointer(store);
     bool to_wal = store->wal_at_close;
     /* The search's term counts, for the next process on this store; best
      * effort, and not worth more than a moment's wait for another
@@ -295,8 +322,10 @@ static bool remember_reader(struct store *store, struct db *db)
 struct db *store_reader(struct store *store)
 {
     struct db *db = pthread_getspecific(store->reader_key);
-    if (db != NULL)
+    if (db != NULL) {
+        conn_resume(db);
         return db;
+    }
 
     char err[256];
     /* Readers open read-only even on a writable store: a handler bug can
@@ -306,12 +335,22 @@ struct db *store_reader(struct store *store)
         conn_log("%s", err);
         return NULL;
     }
+    /* Only a checkpointer ends parked snapshots: without one (a read-only
+     * or bulk-load store) every read ends its own. */
+    db->keeps_snapshots = store->checkpointer_started;
     if (!remember_reader(store, db)) {
         conn_close(db);
         return NULL;
     }
     pthread_setspecific(store->reader_key, db);
     return db;
+}
+
+void store_reader_park(struct store *store)
+{
+    struct db *db = pthread_getspecific(store->reader_key);
+    if (db != NULL)
+        conn_park(db);
 }
 
 struct db *store_writer_begin(struct store *store)

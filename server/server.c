@@ -423,7 +423,7 @@ static void read_in_snapshot(struct server *srv, struct exchange *ex, const stru
         return;
     }
     answer_read(srv, ex, req, rep, req->query);
-    db_snapshot_end(req->db);
+    db_snapshot_leave(req->db);
 }
 
 /* A slow read, on a slow-read thread, with the headers copied before: the
@@ -445,6 +445,7 @@ static void run_slow_read(void *job)
          * hit by now: checked above, before building it a second time. */
         read_in_snapshot(srv, ex, &ex->req, &rep);
     }
+    store_reader_park(srv->store);
     ex->later_reply = rep;
     MHD_resume_connection(ex->connection);
 }
@@ -486,6 +487,7 @@ static void run_write_batch(void *ctx, void *const *jobs, size_t count)
         }
     }
     metrics_write_batch(srv->metrics, count);
+    store_reader_park(srv->store);
     for (size_t i = 0; i < count; i++) {
         struct exchange *ex = jobs[i];
         MHD_resume_connection(ex->connection);
@@ -760,14 +762,10 @@ static bool start_request(struct server *srv, struct MHD_Connection *connection,
     return true;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+static enum MHD_Result handle_call(struct server *srv, struct MHD_Connection *connection,
+                                   const char *method, const char *upload_data,
+                                   size_t *upload_data_size, void **req_cls)
 {
-    (void)url;
-    (void)version;
-    struct server *srv = cls;
     struct exchange *ex = *req_cls;
     struct reply rep = {0};
 
@@ -811,6 +809,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
             return MHD_YES; /* suspended until a slow-read or write thread answers */
     }
     return send_reply(connection, ex, &rep);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)url;
+    (void)version;
+    struct server *srv = cls;
+    enum MHD_Result result =
+        handle_call(srv, connection, method, upload_data, upload_data_size, req_cls);
+    /* Whatever this call read, the worker's reader rests until the next. */
+    store_reader_park(srv->store);
+    return result;
 }
 
 /* The gauges only the daemon knows, read at scrape time. */

@@ -14,6 +14,7 @@
 
 #include "db/agreements.h"
 #include "db/articles.h"
+#include "db/conn.h"
 #include "db/dataset.h"
 #include "db/db.h"
 #include "db/entities.h"
@@ -1673,6 +1674,85 @@ Test(db, reading_the_version_now_keeps_the_stores_locks)
         cr_assert_eq(now, v);
     }
     cr_assert(wal_index_claimed(), "the version check dropped this process's locks");
+}
+
+/* ---- snapshots kept between requests (db/conn.h) ------------------------ */
+
+/* One request's read on the thread's reader: begin, read the version,
+ * leave, park. */
+static int64_t read_as_a_request(void)
+{
+    struct db *db = store_reader(store);
+    int64_t v = -1;
+    cr_assert_eq(db_snapshot_begin(db), DB_OK);
+    cr_assert_eq(db_store_version(db, &v), DB_OK);
+    db_snapshot_leave(db);
+    store_reader_park(store);
+    return v;
+}
+
+static void commit_nothing(void)
+{
+    enum db_status status;
+    struct db *w = db_write_begin(store, &status);
+    cr_assert_not_null(w);
+    cr_assert_eq(db_write_commit(store, w), DB_OK);
+}
+
+Test(db, a_reader_resumes_its_snapshot_until_a_commit_comes)
+{
+    struct db *db = open_with_sample();
+    int64_t v = read_as_a_request();
+    /* Parked between the two, the snapshot may be ended by the
+     * checkpointer's tick: one of a few tries must find it resumed. */
+    bool resumed = false;
+    for (int i = 0; i < 3 && !resumed; i++) {
+        cr_assert_eq(read_as_a_request(), v);
+        cr_assert_eq(store_reader(store), db);
+        resumed = conn_snapshot_open(db);
+        int64_t now = -1;
+        cr_assert_eq(db_store_version_now(db, &now), DB_OK);
+        cr_assert_eq(now, v);
+        store_reader_park(store);
+    }
+    cr_assert(resumed, "no snapshot was kept from one request to the next");
+
+    /* A commit: the next request starts afresh and sees it. */
+    commit_nothing();
+    cr_assert_eq(store_reader(store), db);
+    cr_assert(!conn_snapshot_open(db), "a snapshot from before the commit was resumed");
+    int64_t now = -1;
+    cr_assert_eq(db_store_version_now(db, &now), DB_OK);
+    cr_assert_eq(now, v + 1);
+    store_reader_park(store);
+    cr_assert_eq(read_as_a_request(), v + 1);
+}
+
+Test(db, the_checkpointer_ends_a_parked_snapshot_within_seconds)
+{
+    struct db *db = open_with_sample();
+    (void)read_as_a_request();
+    cr_assert(conn_snapshot_open(db), "the snapshot was not kept");
+    /* It holds back the WAL's copy: the checkpointer's tick ends it. */
+    for (int waited = 0; waited < 5000 && conn_snapshot_open(db); waited += 20)
+        usleep(20 * 1000);
+    cr_assert(!conn_snapshot_open(db), "a parked snapshot was still open after 5 s");
+    /* And the reader carries on with a new one. */
+    commit_nothing();
+    int64_t fresh = read_as_a_request();
+    cr_assert_eq(store_reader(store), db);
+    cr_assert_eq(fresh, version_in_snapshot(db));
+}
+
+Test(db, a_read_only_stores_readers_end_every_snapshot)
+{
+    (void)open_with_sample();
+    store_close(store);
+    store = open_at(true, NULL);
+    struct db *db = store_reader(store);
+    cr_assert_not_null(db);
+    (void)read_as_a_request();
+    cr_assert(!conn_snapshot_open(db), "no checkpointer would ever end it");
 }
 
 /* The writer behind the article document: every string reads back as
