@@ -1744,6 +1744,33 @@ Test(db, the_checkpointer_ends_a_parked_snapshot_within_seconds)
     cr_assert_eq(fresh, version_in_snapshot(db));
 }
 
+/* Snapshots that outlive their requests would leave the WAL no moment to
+ * start over under steady writes: past the checkpointer's length, reads
+ * end theirs as before. */
+Test(db, no_snapshot_is_kept_while_the_wal_is_long)
+{
+    struct db *db = open_with_sample();
+    (void)read_as_a_request();
+    cr_assert_eq(store_reader(store), db);
+    store_reader_park(store);
+
+    /* 1,200 pages in one commit, from a connection of the test's own (as
+     * another process would write): no checkpoint of ours runs. */
+    sqlite3 *raw = NULL;
+    cr_assert_eq(sqlite3_open(path, &raw), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(raw,
+                              "PRAGMA wal_autocheckpoint = 0;"
+                              "CREATE TABLE filler (b BLOB);"
+                              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                              " WHERE i < 1200) INSERT INTO filler SELECT randomblob(4000) FROM n",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(raw));
+    sqlite3_close(raw);
+    (void)read_as_a_request();
+    cr_assert_eq(store_reader(store), db);
+    cr_assert(!conn_snapshot_open(db), "a snapshot was kept with over 1,000 frames in the WAL");
+}
+
 Test(db, a_read_only_stores_readers_end_every_snapshot)
 {
     (void)open_with_sample();
