@@ -271,6 +271,12 @@ static uint32_t wal_frames(const unsigned char header[WAL_INDEX_HEADER])
     return frames;
 }
 
+bool conn_wal_too_long_to_keep(struct db *db)
+{
+    unsigned char header[WAL_INDEX_HEADER];
+    return wal_index_header(db, header) && wal_frames(header) >= KEEP_WAL_FRAMES_MAX;
+}
+
 void db_snapshot_leave(struct db *db)
 {
     /* Kept only while it is current and the WAL is short. A WAL starts over

@@ -66,7 +66,9 @@ struct db {
  * (two fcntl locks, and the -shm mutex that every worker takes: a fifth of
  * an article read's CPU with two workers). A snapshot left open holds back
  * checkpoints, so between uses it is parked, and the store's checkpointer
- * ends parked ones whenever it wakes (at least once a second). */
+ * ends parked ones whenever it wakes (at least once a second). A WAL starts
+ * over only when no snapshot reads from it: past 1,000 frames none is kept,
+ * and once writes pause the checkpointer starts the WAL over itself. */
 
 /* Before the owning thread uses the connection again: un-parks it and
  * ends its snapshot if a commit came since (or it cannot tell). */
@@ -79,6 +81,10 @@ void conn_park(struct db *db);
 /* From the checkpointer: ends the snapshot of a parked connection. True
  * when one was ended. */
 bool conn_end_parked(struct db *db);
+
+/* Whether the WAL is past the length at which snapshots stop being kept
+ * (db_snapshot_leave); false when the connection cannot tell. */
+bool conn_wal_too_long_to_keep(struct db *db);
 
 /* Whether the connection has a read transaction open; safe from any thread
  * while the connection is parked (for tests). */

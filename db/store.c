@@ -1,6 +1,7 @@
 #include "db/db.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,9 @@ struct store {
      * the checkpointer was last woken. */
     int wal_frames, wal_appended;
     struct db *checkpoint_db;
+    /* Commits on the writer, counted in wal_committed: the checkpointer
+     * starts a long WAL over only when none came since its last tick. */
+    atomic_uint_fast64_t commits;
 };
 
 /* SQLite's own automatic checkpoint threshold, in WAL pages. */
@@ -63,6 +67,8 @@ struct store {
 /* How long a reader's snapshot may stay parked while nothing of ours is
  * written (db/conn.h). */
 #define CHECKPOINTER_TICK_S 1
+/* How long the restart of a paused WAL waits for the writer or a reader. */
+#define CHECKPOINT_BUSY_MS 10
 
 static bool file_exists(const char *path)
 {
@@ -80,9 +86,22 @@ static void end_parked_snapshots(struct store *store)
     pthread_mutex_unlock(&store->readers_lock);
 }
 
+/* When our writes have paused, a WAL too long for snapshots to be kept
+ * (db/conn.h) is copied back whole and started over, so reads keep theirs
+ * again without waiting for the next write to restart it. The checkpoint
+ * connection waits at most CHECKPOINT_BUSY_MS for the writer or a reader,
+ * then leaves it to the next tick. */
+static void restart_paused_wal(struct store *store)
+{
+    if (conn_wal_too_long_to_keep(store->checkpoint_db))
+        sqlite3_wal_checkpoint_v2(store->checkpoint_db->handle, NULL,
+                                  SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+}
+
 static void *checkpoint_loop(void *arg)
 {
     struct store *store = arg;
+    uint64_t commits_seen = atomic_load(&store->commits);
     pthread_mutex_lock(&store->checkpoint_lock);
     for (;;) {
         /* Woken to copy, or by the tick that ends parked snapshots also
@@ -99,11 +118,15 @@ static void *checkpoint_loop(void *arg)
         store->checkpoint_wanted = false;
         pthread_mutex_unlock(&store->checkpoint_lock);
         end_parked_snapshots(store);
+        uint64_t commits = atomic_load(&store->commits);
         /* PASSIVE: copies what no reader still needs and never blocks the
          * writer; frames appended meanwhile go at the next wake. */
         if (wanted)
             sqlite3_wal_checkpoint_v2(store->checkpoint_db->handle, NULL,
                                       SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        else if (commits == commits_seen)
+            restart_paused_wal(store);
+        commits_seen = commits;
         pthread_mutex_lock(&store->checkpoint_lock);
     }
     pthread_mutex_unlock(&store->checkpoint_lock);
@@ -120,6 +143,7 @@ static int wal_committed(void *arg, sqlite3 *handle, const char *name, int pages
     struct store *store = arg;
     (void)handle;
     (void)name;
+    atomic_fetch_add(&store->commits, 1);
     /* Fewer frames than at the last commit: the WAL started over. */
     store->wal_appended += pages >= store->wal_frames ? pages - store->wal_frames : pages;
     store->wal_frames = pages;
@@ -148,6 +172,10 @@ static void start_checkpointer(struct store *store)
                                      sizeof err);
     if (store->checkpoint_db == NULL)
         return;
+    /* Only the restart of a paused WAL waits (PASSIVE never does): briefly,
+     * since it holds the writer back meanwhile. */
+    sqlite3_busy_timeout(store->checkpoint_db->handle, CHECKPOINT_BUSY_MS);
+    atomic_init(&store->commits, 0);
     pthread_mutex_init(&store->checkpoint_lock, NULL);
     pthread_condattr_t monotonic;
     pthread_condattr_init(&monotonic);
