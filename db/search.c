@@ -260,31 +260,35 @@ enum db_status db_search_compile(const char *query, char *match, size_t matchlen
  * document's text and still find the marks. */
 #define SNIPPET(fts) "snippet(" fts ", -1, char(1), char(2), '\xe2\x80\xa6', 16)"
 
+/* An index's SEARCH_CANDIDATES newest matches of :q (FTS5 walks rowids
+ * backwards without sorting), each with its rank: bm25 (as wb_bm25,
+ * db/rank.h) with a weight per indexed column. Scores of different indexes
+ * are not strictly comparable; the weights put a title or a name (10) above
+ * a summary or an alias (3), above body text and quotes (1). */
+#define RANK_SQL(fts, weights)                                                                 \
+    "SELECT rowid, wb_bm25(" fts ", '" fts "', :version, :q, " weights ") FROM " fts           \
+    " WHERE " fts " MATCH :q ORDER BY rowid DESC LIMIT :candidates"
+
 struct search_source {
     const char *type;
-    const char *fts;
-    /* bm25 (as wb_bm25, db/rank.h) with a weight per indexed column. Scores
-     * of different indexes are not strictly comparable; the weights put a
-     * title or a name (10) above a summary or an alias (3), above body text
-     * and quotes (1). */
-    const char *rank;
+    const char *rank_sql; /* RANK_SQL */
     const char *hit_sql; /* slug, title, snippet of one hit: ?1 MATCH, ?2 id */
     const char *path;
 };
 
 /* In type order: hits of equal rank are ordered by type, then id. */
 static const struct search_source sources[] = {
-    {"article", "article_fts", "wb_bm25(article_fts, 'article_fts', :version, :q, 10.0, 3.0, 1.0)",
+    {"article", RANK_SQL("article_fts", "10.0, 3.0, 1.0"),
      "SELECT a.slug, a.title, " SNIPPET("article_fts")
      " FROM article_fts JOIN articles a ON a.id = article_fts.rowid"
      " WHERE article_fts MATCH ?1 AND article_fts.rowid = ?2",
      "/v1/articles/"},
-    {"entity", "entity_fts", "wb_bm25(entity_fts, 'entity_fts', :version, :q, 10.0, 3.0)",
+    {"entity", RANK_SQL("entity_fts", "10.0, 3.0"),
      "SELECT e.slug, e.name, " SNIPPET("entity_fts")
      " FROM entity_fts JOIN entities e ON e.id = entity_fts.rowid"
      " WHERE entity_fts MATCH ?1 AND entity_fts.rowid = ?2",
      "/v1/entities/"},
-    {"quote", "quote_fts", "wb_bm25(quote_fts, 'quote_fts', :version, :q, 1.0)",
+    {"quote", RANK_SQL("quote_fts", "1.0"),
      "SELECT q.slug, CASE WHEN length(q.text) > 120 THEN substr(q.text, 1, 119) || '\xe2\x80\xa6'"
      " ELSE q.text END, " SNIPPET("quote_fts")
      " FROM quote_fts JOIN quotes q ON q.id = quote_fts.rowid"
@@ -474,9 +478,8 @@ static void best_add(struct best_hits *best, const struct hit *hit)
         best->count++;
 }
 
-/* Ranks one index's SEARCH_CANDIDATES newest matches (FTS5 walks rowids
- * backwards without sorting) into best, keeping those after the cursor,
- * if any. One more match is asked for: it says whether the index holds
+/* Ranks one index's candidates (RANK_SQL) into best, keeping those after
+ * the cursor, if any. One more match is asked for: it says whether the index holds
  * more than were ranked (*capped), and is not ranked itself. Asking that
  * of a separate statement walked the same rowids a second time, a third
  * of a first-time search's cost. */
@@ -485,16 +488,9 @@ static enum db_status rank_candidates(struct db *db, const struct search_source 
                                       const struct hit *after, struct best_hits *best,
                                       bool *capped)
 {
-    char sql[512];
-    int n = snprintf(sql, sizeof sql,
-                     "SELECT rowid, %s FROM %s WHERE %s MATCH :q ORDER BY rowid DESC"
-                     " LIMIT :candidates",
-                     source->rank, source->fts, source->fts);
-    if (n < 0 || (size_t)n >= sizeof sql)
-        return DB_ERR;
     /* A list statement, so db_explain_last shows its plan (a search of one
      * type is its index's alone). */
-    sqlite3_stmt *st = conn_list_stmt(db, sql);
+    sqlite3_stmt *st = conn_list_stmt(db, source->rank_sql);
     if (st == NULL)
         return DB_ERR;
     bind_named_text(st, ":q", match);
