@@ -131,9 +131,7 @@ enum db_status db_dataset_load(struct store *store, const json_t *dataset,
     rc = load_records(w, dataset, &n, err, errlen);
     if (rc != DB_OK)
         goto done;
-    rc = fts_pending_flush(w);
-    if (rc == DB_OK)
-        rc = conn_exec(w, "COMMIT");
+    rc = fts_pending_commit(w);
     if (rc != DB_OK) {
         snprintf(err, errlen, "cannot commit: %s", db_last_error(w));
         goto done;

@@ -12,7 +12,7 @@ static const char *const flush_sql[] = {
     "DELETE FROM fts_pending",
 };
 
-enum db_status fts_pending_flush(struct db *w)
+static enum db_status flush(struct db *w)
 {
     /* Most transactions that reach here wrote no article or quote. */
     sqlite3_stmt *st = conn_stmt(w, "SELECT 1 FROM fts_pending LIMIT 1");
@@ -26,4 +26,10 @@ enum db_status fts_pending_flush(struct db *w)
     for (size_t i = 0; rc == DB_OK && i < sizeof flush_sql / sizeof flush_sql[0]; i++)
         rc = conn_run(w, flush_sql[i]);
     return rc;
+}
+
+enum db_status fts_pending_commit(struct db *w)
+{
+    enum db_status rc = flush(w);
+    return rc == DB_OK ? conn_run(w, "COMMIT") : rc;
 }

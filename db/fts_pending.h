@@ -6,7 +6,8 @@
 
 #include "db/conn.h"
 
-/* Indexes and unlists every pending row, on the writer inside its open
- * transaction. Every path that commits a write calls it first, so a
- * committed row is always searchable. */
-enum db_status fts_pending_flush(struct db *w);
+/* Commits the writer's open transaction, its pending rows indexed and
+ * unlisted first: the one way a write transaction commits, so a committed
+ * row is always searchable. On failure nothing is committed (the caller
+ * rolls back). */
+enum db_status fts_pending_commit(struct db *w);

@@ -103,9 +103,7 @@ enum db_status db_write_commit(struct store *store, struct db *w)
             batch_write_abort(w);
         return rc;
     }
-    enum db_status rc = fts_pending_flush(w);
-    if (rc == DB_OK)
-        rc = conn_run(w, "COMMIT");
+    enum db_status rc = fts_pending_commit(w);
     if (rc != DB_OK && !sqlite3_get_autocommit(w->handle))
         conn_exec(w, "ROLLBACK");
     store_writer_end(store);
@@ -148,11 +146,9 @@ enum db_status db_batch_end(struct store *store)
     batch.w = NULL;
     if (w == NULL)
         return rc;
-    /* The batch's new articles and quotes, indexed together. */
+    /* The batch's new articles and quotes are indexed together. */
     if (rc == DB_OK)
-        rc = fts_pending_flush(w);
-    if (rc == DB_OK)
-        rc = conn_run(w, "COMMIT");
+        rc = fts_pending_commit(w);
     if (rc != DB_OK) {
         if (!sqlite3_get_autocommit(w->handle))
             conn_exec(w, "ROLLBACK");
