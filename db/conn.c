@@ -277,6 +277,14 @@ bool conn_wal_too_long_to_keep(struct db *db)
     return wal_index_header(db, header) && wal_frames(header) >= KEEP_WAL_FRAMES_MAX;
 }
 
+/* The open snapshot is known and no commit came since it was taken (the
+ * WAL-index header is the one it was taken under); `now` gets the header. */
+static bool snapshot_current(struct db *db, unsigned char now[WAL_INDEX_HEADER])
+{
+    return db->snapshot_known && !sqlite3_get_autocommit(db->handle) &&
+           wal_index_header(db, now) && memcmp(now, db->snapshot_header, WAL_INDEX_HEADER) == 0;
+}
+
 void db_snapshot_leave(struct db *db)
 {
     /* Kept only while it is current and the WAL is short. A WAL starts over
@@ -286,11 +294,8 @@ void db_snapshot_leave(struct db *db)
      * soak test). Past the length at which the checkpointer is woken, reads
      * end their snapshots as they did before, until the WAL starts over. */
     unsigned char now[WAL_INDEX_HEADER];
-    bool keep = db->keeps_snapshots && db->snapshot_known &&
-                !sqlite3_get_autocommit(db->handle) && wal_index_header(db, now) &&
-                memcmp(now, db->snapshot_header, WAL_INDEX_HEADER) == 0 &&
-                wal_frames(now) < KEEP_WAL_FRAMES_MAX;
-    if (!keep)
+    if (!(db->keeps_snapshots && snapshot_current(db, now) &&
+          wal_frames(now) < KEEP_WAL_FRAMES_MAX))
         db_snapshot_end(db);
 }
 
@@ -301,11 +306,8 @@ void conn_resume(struct db *db)
     pthread_mutex_lock(&db->park_lock);
     db->parked = false;
     pthread_mutex_unlock(&db->park_lock);
-    if (sqlite3_get_autocommit(db->handle))
-        return;
     unsigned char now[WAL_INDEX_HEADER];
-    if (!(db->snapshot_known && wal_index_header(db, now) &&
-          memcmp(now, db->snapshot_header, WAL_INDEX_HEADER) == 0))
+    if (!sqlite3_get_autocommit(db->handle) && !snapshot_current(db, now))
         db_snapshot_end(db);
 }
 
@@ -322,16 +324,12 @@ void conn_park(struct db *db)
     pthread_mutex_unlock(&db->park_lock);
 }
 
-bool conn_end_parked(struct db *db)
+void conn_end_parked(struct db *db)
 {
-    bool ended = false;
     pthread_mutex_lock(&db->park_lock);
-    if (db->parked && !sqlite3_get_autocommit(db->handle)) {
+    if (db->parked && !sqlite3_get_autocommit(db->handle))
         db_snapshot_end(db);
-        ended = true;
-    }
     pthread_mutex_unlock(&db->park_lock);
-    return ended;
 }
 
 bool conn_snapshot_open(struct db *db)

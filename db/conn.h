@@ -78,9 +78,8 @@ void conn_resume(struct db *db);
  * that is known becomes the checkpointer's to end; an unknown one ends. */
 void conn_park(struct db *db);
 
-/* From the checkpointer: ends the snapshot of a parked connection. True
- * when one was ended. */
-bool conn_end_parked(struct db *db);
+/* From the checkpointer: ends the snapshot of a parked connection. */
+void conn_end_parked(struct db *db);
 
 /* Whether the WAL is past the length at which snapshots stop being kept
  * (db_snapshot_leave); false when the connection cannot tell. */
