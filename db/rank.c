@@ -415,10 +415,12 @@ bool rank_save(sqlite3 *handle)
 }
 
 /* The rows holding phrase i: remembered for this version, brought up to
- * date from an earlier one, or counted by walking its posting list. */
+ * date from an earlier one, or counted by walking its posting list.
+ * `rewritten` is the index's last rewrite (rewritten_at), NULL for an
+ * index that fts_rewrites does not follow. */
 static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *handle,
-                       const char *table, int64_t version, const struct phrase *phrase, int i,
-                       int64_t *rows)
+                       const char *table, int64_t version, const int64_t *rewritten,
+                       const struct phrase *phrase, int i, int64_t *rows)
 {
     char key[COUNT_KEY_MAX];
     struct count known = {0}, made = {.version = version};
@@ -434,15 +436,14 @@ static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *h
             return SQLITE_OK;
         }
     }
-    int64_t rewritten = 0, added = 0;
-    made.extendable = keyed && rewritten_at(handle, table, &rewritten) &&
-                      largest_rowid(handle, table, &made.top_rowid);
+    int64_t added = 0;
+    made.extendable = keyed && rewritten != NULL && largest_rowid(handle, table, &made.top_rowid);
     int rc = SQLITE_OK;
     /* Every write moves the version before it changes a row, in the same
      * transaction, so a rewrite at the count's own version is one the
      * count saw. */
     if (made.extendable && remembered && known.extendable && known.version < version &&
-        rewritten <= known.version && rows_above(handle, table, phrase, known.top_rowid, &added)) {
+        *rewritten <= known.version && rows_above(handle, table, phrase, known.top_rowid, &added)) {
         made.rows = known.rows + added;
         tally(&tails);
     } else {
@@ -485,18 +486,20 @@ static int query_data_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 
         rc = api->xColumnTotalSize(fts, -1, &tokens);
     if (rc == SQLITE_OK)
         data->avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
-    /* Row lengths kept by this connection hold while the index has had no
-     * rewrite since they were read (doc_sizes.h). */
+    /* Read once for the query: the counts and the row lengths this
+     * connection keeps both hold only while the index has had no rewrite
+     * since they were made (doc_sizes.h). */
     int64_t rewritten = 0;
-    struct doc_sizes *sizes = sizes_of(api->xUserData(fts), table);
-    if (sizes != NULL && rewritten_at(handle, table, &rewritten) &&
-        doc_sizes_rewritten_at(sizes, rewritten))
+    bool followed = rewritten_at(handle, table, &rewritten);
+    struct doc_sizes *sizes = followed ? sizes_of(api->xUserData(fts), table) : NULL;
+    if (sizes != NULL && doc_sizes_rewritten_at(sizes, rewritten))
         data->sizes = sizes;
     for (int i = 0; rc == SQLITE_OK && i < phrase_count; i++) {
         if (phrases[i].excluded)
             continue; /* never in a ranked row: its term is 0 whatever its IDF */
         int64_t hits = 0;
-        rc = phrase_rows(api, fts, handle, table, version, &phrases[i], i, &hits);
+        rc = phrase_rows(api, fts, handle, table, version, followed ? &rewritten : NULL,
+                         &phrases[i], i, &hits);
         /* bm25's IDF, floored just above zero as FTS5 floors it, so a word
          * in more than half of the rows still counts a little. */
         double idf = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5));
