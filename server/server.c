@@ -254,15 +254,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *connection, struct exch
                                   struct reply *rep)
 {
     const struct config *cfg = &ex->server->cfg;
-    bool gzipped = ex->gzip_ok && rep->status == 200 && rep->stream.read == NULL &&
-                   rep->body_len >= NEGOTIATE_GZIP_MIN && negotiate_gzip(&rep->body, &rep->body_len);
     struct MHD_Response *response = make_response(rep);
     if (response == NULL) {
         reply_free(rep);
         return MHD_NO;
     }
-    if (gzipped)
-        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     /* Browsers on other origins may read answers (and the headers a
      * client needs to page, revalidate and retry). */
     MHD_add_response_header(response, "Access-Control-Allow-Origin", cfg->cors_origin);
@@ -397,6 +393,11 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
     struct timespec build_start;
     clock_gettime(CLOCK_MONOTONIC, &build_start);
     route->handler(req, rep);
+    /* Compressed before it is kept: a kept answer then goes out as it is,
+     * instead of being compressed again for every gzip client. */
+    if (rep->status == 200 && ex->gzip_ok && rep->body_len >= NEGOTIATE_GZIP_MIN &&
+        negotiate_gzip(&rep->body, &rep->body_len))
+        reply_header(rep, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
     uint64_t built_us = micros_since(&build_start);
     if (rep->status == 200 && etag[0] != '\0')
         reply_header(rep, "ETag", etag);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "server/config.h"
 #include "support/http.h"
@@ -176,6 +177,57 @@ static size_t gunzip(const char *in, size_t len, char *out, size_t cap)
     inflateEnd(&z);
     cr_assert_eq(rc, Z_STREAM_END, "a whole gzip stream");
     return n;
+}
+
+/* How many times `name` heads a line of the answer's headers. */
+static int header_count(const struct http_result *res, const char *name)
+{
+    int count = 0;
+    size_t name_len = strlen(name);
+    for (const char *line = res->headers; line != NULL && *line != '\0';) {
+        if (strncasecmp(line, name, name_len) == 0 && line[name_len] == ':')
+            count++;
+        line = strstr(line, "\r\n");
+        line = line != NULL ? line + 2 : NULL;
+    }
+    return count;
+}
+
+/* The response cache keeps the compressed answer for gzip clients (and
+ * the plain one for others): asked again, it goes out as it was first sent,
+ * marked gzip once, and the plain answer is never mistaken for it. */
+Test(http, a_kept_gzip_answer_goes_out_compressed_and_whole)
+{
+    const char *path = "/v1/articles?limit=5";
+    struct http_result plain = http_get(ts, path);
+    cr_assert_eq(plain.status, 200);
+    struct http_result first = {0};
+    for (int round = 0; round < 4; round++) {
+        bool was_gzip;
+        struct http_result zipped = get_gzip(path, &was_gzip);
+        cr_assert_eq(zipped.status, 200);
+        cr_assert(was_gzip, "round %d", round);
+        cr_assert_eq(header_count(&zipped, "Content-Encoding"), 1, "%s", zipped.headers);
+        char *decoded = malloc(plain.body_len + 1);
+        size_t n = gunzip(zipped.body, zipped.body_len, decoded, plain.body_len + 1);
+        cr_assert_eq(n, plain.body_len);
+        cr_assert(memcmp(decoded, plain.body, n) == 0, "round %d decodes to the plain body", round);
+        free(decoded);
+        if (round == 0) {
+            first = zipped;
+            continue;
+        }
+        cr_assert_eq(zipped.body_len, first.body_len);
+        cr_assert(memcmp(zipped.body, first.body, first.body_len) == 0);
+        http_result_free(&zipped);
+    }
+    struct http_result again = http_get(ts, path);
+    cr_assert_null(http_header(&again, "Content-Encoding"), "a plain client gets the plain answer");
+    cr_assert_eq(again.body_len, plain.body_len);
+    cr_assert(memcmp(again.body, plain.body, plain.body_len) == 0);
+    http_result_free(&again);
+    http_result_free(&first);
+    http_result_free(&plain);
 }
 
 Test(http, gzip_is_used_over_a_kilobyte_and_decodes_to_the_same_body)
