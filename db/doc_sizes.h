@@ -10,7 +10,7 @@
  * a row, in blocks of 4,096 rows made as rows in them are ranked: the
  * articles a search of common words ranks lie in a few blocks, a quote
  * word's matches in most of the quotes' blocks (about 700 KiB for 330,000
- * quotes).
+ * quotes). At most 128 blocks are held, the oldest made giving way.
  *
  * A row's count changes only when the row is rewritten (edited, deleted
  * and its rowid given again, added below the largest): fts_rewrites
@@ -21,6 +21,7 @@
  * needs no lock. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct doc_sizes;
@@ -39,4 +40,9 @@ bool doc_sizes_rewritten_at(struct doc_sizes *sizes, int64_t version);
 /* The count kept for rowid, if any. */
 bool doc_sizes_get(const struct doc_sizes *sizes, int64_t rowid, int *tokens);
 
+/* Keeps rowid's count. Blocks held are bounded (1 MiB): past the bound the
+ * oldest block made is forgotten to make room. */
 void doc_sizes_put(struct doc_sizes *sizes, int64_t rowid, int tokens);
+
+/* The memory the kept counts take, for tests. */
+size_t doc_sizes_bytes(const struct doc_sizes *sizes);

@@ -15,6 +15,7 @@
 
 #include "db/articles.h"
 #include "db/conn.h"
+#include "db/doc_sizes.h"
 #include "db/entities.h"
 #include "db/quotes.h"
 #include "db/rank.h"
@@ -1578,4 +1579,38 @@ Test(search_cap, a_precise_query_is_ranked_whole)
     basis = basis_of("/v1/search?q=memorandum");
     cr_assert(json_is_true(json_object_get(basis, "complete")));
     json_decref(basis);
+}
+
+/* The row lengths a connection keeps are bounded: ranking rows all over a
+ * big store keeps the blocks made last, and forgets the oldest. */
+Test(doc_sizes, the_kept_lengths_stay_under_a_mebibyte_and_the_newest_blocks_stay)
+{
+    struct doc_sizes *sizes = doc_sizes_new();
+    cr_assert_not_null(sizes);
+    cr_assert(doc_sizes_rewritten_at(sizes, 1));
+    const int64_t blocks = 1000, rows_per_block = 4096;
+    for (int64_t b = 0; b < blocks; b++)
+        doc_sizes_put(sizes, b * rows_per_block + 7, (int)(b % 500));
+    cr_assert_leq(doc_sizes_bytes(sizes), (size_t)(1024 * 1024 + 16 * 1024),
+                  "%zu bytes kept", doc_sizes_bytes(sizes));
+    int tokens = -1;
+    for (int64_t b = blocks - 128; b < blocks; b++) {
+        cr_assert(doc_sizes_get(sizes, b * rows_per_block + 7, &tokens), "block %lld", (long long)b);
+        cr_assert_eq(tokens, (int)(b % 500));
+    }
+    cr_assert_not(doc_sizes_get(sizes, 7, &tokens), "the oldest block is forgotten");
+    cr_assert_not(doc_sizes_get(sizes, (blocks - 129) * rows_per_block + 7, &tokens));
+
+    /* A forgotten block is made again when its rows are ranked again. */
+    doc_sizes_put(sizes, 8, 42);
+    cr_assert(doc_sizes_get(sizes, 8, &tokens));
+    cr_assert_eq(tokens, 42);
+    cr_assert_not(doc_sizes_get(sizes, (blocks - 128) * rows_per_block + 7, &tokens),
+                  "it took the place of the oldest");
+
+    /* A rewrite of the index forgets them all. */
+    cr_assert(doc_sizes_rewritten_at(sizes, 2));
+    cr_assert_not(doc_sizes_get(sizes, 8, &tokens));
+    cr_assert_lt(doc_sizes_bytes(sizes), (size_t)4096);
+    doc_sizes_free(sizes);
 }
