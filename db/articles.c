@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db/conn.h"
+#include "db/documents.h"
 #include "db/json_text.h"
 #include "db/listing.h"
 #include "db/search.h"
@@ -397,7 +398,12 @@ enum db_status db_article_document(struct db *db, int64_t id, char **json, size_
 {
     struct json_text t = {0};
     enum db_status rc;
+    int64_t version;
 
+    /* Kept rendered for this snapshot (db/documents.h): one read. */
+    bool versioned = db->docs != NULL && conn_snapshot_version(db, &version);
+    if (versioned && documents_read(db->docs, id, version, json, len, updated_at, updated_len))
+        return DB_OK;
     if ((rc = write_article(db, id, &t, updated_at, updated_len)) != DB_OK ||
         (rc = write_entities(db, id, &t)) != DB_OK ||
         (rc = write_list(db, doc_quotes_sql, id, "quotes", &t, write_quote, NULL)) != DB_OK ||
@@ -409,6 +415,8 @@ enum db_status db_article_document(struct db *db, int64_t id, char **json, size_
         rc = DB_ERR;
         goto done;
     }
+    if (versioned)
+        documents_offer(db->docs, id, version, t.text, t.len, updated_at);
     *json = t.text;
     *len = t.len;
     t.text = NULL;

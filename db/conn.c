@@ -311,6 +311,17 @@ void conn_resume(struct db *db)
         db_snapshot_end(db);
 }
 
+bool conn_snapshot_version(struct db *db, int64_t *version)
+{
+    if (sqlite3_get_autocommit(db->handle))
+        return false;
+    if (db->snapshot_known) {
+        *version = db->snapshot_version;
+        return true;
+    }
+    return db_store_version(db, version) == DB_OK;
+}
+
 void conn_park(struct db *db)
 {
     if (!db->keeps_snapshots || sqlite3_get_autocommit(db->handle))

@@ -11,6 +11,8 @@
 
 #include "db/db.h"
 
+struct documents;
+
 /* Prepared statements are kept per connection, keyed by their SQL text, so a
  * query built from a filter combination is prepared once and reused. The
  * handlers can build a few hundred texts; past the slots, the least recently
@@ -57,6 +59,9 @@ struct db {
     bool keeps_snapshots;
     pthread_mutex_t park_lock;
     bool parked;
+    /* A store reader's: the rendered article documents it reads and adds
+     * to (db/documents.h), NULL when none are kept. */
+    struct documents *docs;
 };
 
 /* Snapshots kept between requests. A reader that read with
@@ -73,6 +78,9 @@ struct db {
 /* Before the owning thread uses the connection again: un-parks it and
  * ends its snapshot if a commit came since (or it cannot tell). */
 void conn_resume(struct db *db);
+
+/* The store version the open read transaction reads; false outside one. */
+bool conn_snapshot_version(struct db *db, int64_t *version);
 
 /* The owning thread is done with the connection for now: an open snapshot
  * that is known becomes the checkpointer's to end; an unknown one ends. */

@@ -48,6 +48,10 @@ struct store_options {
      * in WAL mode stays: then the option only leaves checkpoints to
      * SQLite's own). */
     bool bulk_load;
+    /* Keep rendered article documents beside the store (<path>-docs, see
+     * db/documents.h), used by reads of an article by id; only for a
+     * writable store opened by one long-running process (serve). */
+    bool documents;
 };
 
 /* Opens (and, unless read-only, creates and migrates) the database at
@@ -166,3 +170,28 @@ void store_reader_close(struct db *db);
  * caches see as another connection's change. NULL for a read-only store or
  * if it cannot be opened. */
 struct db *store_side_writer_open(struct store *store);
+
+/* The writer's transaction began on w (db/transaction.c): tells the
+ * documents the store version it starts from. */
+void store_writer_began(struct store *store, struct db *w);
+
+/* The writer's transaction committed, leaving the store at `version`. */
+void store_writer_committed(struct store *store, int64_t version);
+
+/* Whether rendered article documents are kept (store_options.documents,
+ * and the file could be had). */
+bool store_keeps_documents(const struct store *store);
+
+/* Articles served from the rendered documents, and documents kept, since
+ * the store was opened (0 and 0 when none are kept). */
+void store_documents_counts(const struct store *store, uint64_t *served, uint64_t *kept);
+
+/* Renders every article of the store and keeps its document (a store
+ * opened with documents kept, by no other process): what `wirebase
+ * documents` runs after a bulk import, so that the first read of each
+ * article is already one read. *articles: how many there are. */
+enum db_status db_documents_build(struct store *store, int64_t *articles);
+
+/* Forgets every kept document and empties the file they are in (it only
+ * grows while the store is open). */
+void store_documents_reset(struct store *store);

@@ -547,6 +547,13 @@ static const char *const migrations[] = {
     "    (SELECT 1 FROM fts_pending WHERE fts = 'quote_fts' AND id = OLD.id);"
     "  UPDATE fts_pending SET id = NEW.id WHERE fts = 'quote_fts' AND id = OLD.id;"
     " END;",
+
+    /* 12: which store this is, for files kept beside it: the rendered
+     * article documents (db/documents.h) are used again only by the store
+     * they were saved for, never by a new store made at the same path
+     * whose version happens to be the same. */
+    "ALTER TABLE store_meta ADD COLUMN instance TEXT NOT NULL DEFAULT '';"
+    "UPDATE store_meta SET instance = lower(hex(randomblob(16)));",
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

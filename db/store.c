@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "db/conn.h"
+#include "db/documents.h"
+#include "db/documents_track.h"
 #include "db/extraction.h"
 #include "db/rank.h"
 #include "db/schema.h"
@@ -58,6 +60,8 @@ struct store {
     /* Commits on the writer, counted in wal_committed: the checkpointer
      * starts a long WAL over only when none came since its last tick. */
     atomic_uint_fast64_t commits;
+    /* Rendered article documents (db/documents.h); NULL when not kept. */
+    struct documents *docs;
 };
 
 /* SQLite's own automatic checkpoint threshold, in WAL pages. */
@@ -98,6 +102,15 @@ static void restart_paused_wal(struct store *store)
                                   SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
 
+/* A version our writer did not publish is another process's write: the
+ * documents it may have changed are forgotten (db/documents.h). */
+static void check_documents(struct store *store)
+{
+    int64_t version;
+    if (store->docs != NULL && db_store_version(store->checkpoint_db, &version) == DB_OK)
+        documents_check(store->docs, version);
+}
+
 static void *checkpoint_loop(void *arg)
 {
     struct store *store = arg;
@@ -118,6 +131,7 @@ static void *checkpoint_loop(void *arg)
         store->checkpoint_wanted = false;
         pthread_mutex_unlock(&store->checkpoint_lock);
         end_parked_snapshots(store);
+        check_documents(store);
         uint64_t commits = atomic_load(&store->commits);
         /* PASSIVE: copies what no reader still needs and never blocks the
          * writer; frames appended meanwhile go at the next wake. */
@@ -211,6 +225,39 @@ static void stop_checkpointer(struct store *store)
     store->checkpointer_started = false;
 }
 
+/* The store's instance id (store_meta, migration 12). */
+static bool store_instance(struct db *db, char *out, size_t len)
+{
+    sqlite3_stmt *st = conn_stmt(db, "SELECT instance FROM store_meta");
+    bool ok = st != NULL && sqlite3_step(st) == SQLITE_ROW;
+    if (ok)
+        snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    conn_done(st);
+    return ok;
+}
+
+/* Keeps rendered article documents for this store, tracked by the
+ * writer's triggers; without them (another process holds the file, no
+ * room) articles are read from the store as before. */
+static void open_documents(struct store *store)
+{
+    char instance[40], err[256];
+    int64_t version;
+    if (!store_instance(store->writer, instance, sizeof instance) ||
+        db_store_version(store->writer, &version) != DB_OK)
+        return;
+    store->docs = documents_open(store->path, instance, version, err, sizeof err);
+    if (store->docs == NULL) {
+        conn_log("article documents not kept: %s", err);
+        return;
+    }
+    if (!documents_track(store->writer, store->docs)) {
+        conn_log("article documents not kept: %s", sqlite3_errmsg(store->writer->handle));
+        documents_close(store->docs, false);
+        store->docs = NULL;
+    }
+}
+
 struct store *store_open(const struct store_options *opts, bool *created, char *err, size_t errlen)
 {
     struct store *store = calloc(1, sizeof *store);
@@ -273,6 +320,8 @@ struct store *store_open(const struct store_options *opts, bool *created, char *
         store->wal_at_close = true;
     else
         start_checkpointer(store);
+    if (opts->documents && store->checkpointer_started)
+        open_documents(store);
     return store;
 fail:
     if (locks_made) {
@@ -317,6 +366,8 @@ void store_close(struct store *store)
         rank_save(store->writer->handle);
     }
     conn_close(store->writer);
+    /* After the writer: nothing can change a document any more. */
+    documents_close(store->docs, true);
     if (to_wal)
         switch_to_wal(store->path);
     lexicon_free(store->names);
@@ -366,6 +417,7 @@ struct db *store_reader(struct store *store)
     /* Only a checkpointer ends parked snapshots: without one (a read-only
      * or bulk-load store) every read ends its own. */
     db->keeps_snapshots = store->checkpointer_started;
+    db->docs = store->docs;
     if (!remember_reader(store, db)) {
         conn_close(db);
         return NULL;
@@ -387,6 +439,8 @@ struct db *store_writer_begin(struct store *store)
         return NULL;
     pthread_mutex_lock(&store->writer_lock);
     clock_gettime(CLOCK_MONOTONIC, &store->writer_since);
+    if (store->docs != NULL)
+        documents_writer_enter(store->docs);
     return store->writer;
 }
 
@@ -394,6 +448,11 @@ void store_writer_end(struct store *store)
 {
     if (store->writer == NULL)
         return;
+    if (store->docs != NULL) {
+        int64_t version;
+        documents_writer_leave(store->docs,
+                               db_store_version(store->writer, &version) == DB_OK ? version : -1);
+    }
     if (store->write_observe != NULL) {
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -414,6 +473,38 @@ void store_set_write_observer(struct store *store, void (*observe)(void *ctx, ui
     store->write_ctx = ctx;
     if (store->writer != NULL)
         pthread_mutex_unlock(&store->writer_lock);
+}
+
+void store_writer_began(struct store *store, struct db *w)
+{
+    int64_t version;
+    if (store->docs != NULL)
+        documents_writer_began(store->docs,
+                               db_store_version(w, &version) == DB_OK ? version : -1);
+}
+
+void store_writer_committed(struct store *store, int64_t version)
+{
+    if (store->docs != NULL)
+        documents_writer_committed(store->docs, version);
+}
+
+bool store_keeps_documents(const struct store *store)
+{
+    return store->docs != NULL;
+}
+
+void store_documents_reset(struct store *store)
+{
+    if (store->docs != NULL)
+        documents_reset(store->docs);
+}
+
+void store_documents_counts(const struct store *store, uint64_t *served, uint64_t *kept)
+{
+    *served = *kept = 0;
+    if (store->docs != NULL)
+        documents_counts(store->docs, served, kept);
 }
 
 struct db *store_reader_open(struct store *store)
@@ -464,6 +555,8 @@ struct db *store_writer_try(struct store *store, enum db_status *status)
         return NULL;
     }
     clock_gettime(CLOCK_MONOTONIC, &store->writer_since);
+    if (store->docs != NULL)
+        documents_writer_enter(store->docs);
     *status = DB_OK;
     return store->writer;
 }

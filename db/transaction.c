@@ -73,6 +73,18 @@ static void batch_write_abort(struct db *w)
         batch.failed = rc;
 }
 
+/* Commits the writer's transaction, telling the store the version it
+ * leaves (the rendered documents are current at it, db/documents.h). */
+static enum db_status commit(struct store *store, struct db *w)
+{
+    int64_t version;
+    bool versioned = db_store_version(w, &version) == DB_OK;
+    enum db_status rc = fts_pending_commit(w);
+    if (rc == DB_OK && versioned)
+        store_writer_committed(store, version);
+    return rc;
+}
+
 struct db *db_write_begin(struct store *store, enum db_status *status)
 {
     if (in_batch(store))
@@ -82,6 +94,7 @@ struct db *db_write_begin(struct store *store, enum db_status *status)
         return NULL;
     *status = conn_run(w, "BEGIN IMMEDIATE");
     if (*status == DB_OK) {
+        store_writer_began(store, w);
         *status = conn_run(w, "UPDATE store_meta SET version = version + 1");
         if (*status != DB_OK)
             conn_exec(w, "ROLLBACK");
@@ -103,7 +116,7 @@ enum db_status db_write_commit(struct store *store, struct db *w)
             batch_write_abort(w);
         return rc;
     }
-    enum db_status rc = fts_pending_commit(w);
+    enum db_status rc = commit(store, w);
     if (rc != DB_OK && !sqlite3_get_autocommit(w->handle))
         conn_exec(w, "ROLLBACK");
     store_writer_end(store);
@@ -130,6 +143,8 @@ enum db_status db_batch_begin(struct store *store)
         if (status != DB_OK) {
             store_writer_end(store);
             w = NULL;
+        } else {
+            store_writer_began(store, w);
         }
     }
     batch.store = store;
@@ -148,7 +163,7 @@ enum db_status db_batch_end(struct store *store)
         return rc;
     /* The batch's new articles and quotes are indexed together. */
     if (rc == DB_OK)
-        rc = fts_pending_commit(w);
+        rc = commit(store, w);
     if (rc != DB_OK) {
         if (!sqlite3_get_autocommit(w->handle))
             conn_exec(w, "ROLLBACK");

@@ -23,6 +23,7 @@ void config_defaults(struct config *cfg)
     cfg->connection_timeout_s = 30;
     cfg->connection_limit = 1024;
     cfg->access_log = true;
+    cfg->documents = true;
     cfg->log_level = LOG_INFO;
     cfg->log_format = LOG_JSON;
     snprintf(cfg->cors_origin, sizeof cfg->cors_origin, "*");
@@ -58,6 +59,9 @@ const char *config_usage(void)
            "                         (WIREBASE_MAX_CONNECTIONS_PER_CLIENT, default 0: no\n"
            "                         limit; behind a proxy every client is the proxy)\n"
            "  --no-access-log        do not log requests (WIREBASE_ACCESS_LOG=0)\n"
+           "  --no-documents         do not keep rendered articles beside the database in\n"
+           "                         PATH-docs: every article read goes to the database\n"
+           "                         (WIREBASE_DOCUMENTS=0)\n"
            "  --log-level LEVEL      error or info: info adds notices to errors\n"
            "                         (WIREBASE_LOG_LEVEL, default info)\n"
            "  --log-format FORMAT    json (a JSON object a line) or text, for every log line\n"
@@ -181,6 +185,7 @@ static const struct setting settings[] = {
     {"--max-connections-per-client", "WIREBASE_MAX_CONNECTIONS_PER_CLIENT", S_INT, 0, 100000,
      FIELD(connections_per_client)},
     {"--no-access-log", "WIREBASE_ACCESS_LOG", S_NEG_FLAG, 0, 0, FIELD(access_log)},
+    {"--no-documents", "WIREBASE_DOCUMENTS", S_NEG_FLAG, 0, 0, FIELD(documents)},
     {"--log-level", "WIREBASE_LOG_LEVEL", S_LOG_LEVEL, 0, 0, FIELD(log_level)},
     {"--log-format", "WIREBASE_LOG_FORMAT", S_LOG_FORMAT, 0, 0, FIELD(log_format)},
     {"--metrics-token", "WIREBASE_METRICS_TOKEN", S_SECRET, 0, 0, FIELD(metrics_token)},

@@ -25,6 +25,7 @@ struct config {
     int connection_limit;
     int connections_per_client; /* 0: no limit per client address */
     bool access_log;
+    bool documents; /* keep rendered article documents (db/documents.h) */
     enum log_level log_level;
     enum log_format log_format;
     char metrics_token[256]; /* "" when /metrics is open; a secret otherwise */

@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "handlers/meta.h"
 #include "server/backup_cli.h"
+#include "server/documents_cli.h"
 #include "server/extract_cli.h"
 #include "server/config.h"
 #include "server/privileges.h"
@@ -37,6 +38,8 @@ static const char usage[] =
     "  import FILE [--partial]    add NDJSON records, as POST /v1/import does\n"
     "  export                     write the whole store as NDJSON to stdout\n"
     "  backup PATH [--db PATH]    copy the database to PATH while it serves (online)\n"
+    "  documents [--db PATH]      render every article into PATH-docs for one-read\n"
+    "                             article reads (after a bulk import; server stopped)\n"
     "  extract FILE|-             print the entities, quotes and agreements of an article\n"
     "\n"
     "  --help       this text; wirebase COMMAND --help for a command's options\n"
@@ -71,6 +74,7 @@ static struct store *open_store(const struct config *cfg, bool *created)
         .busy_timeout_ms = cfg->busy_timeout_ms,
         .cache_size_kib = cfg->cache_size_kib,
         .max_size_mib = cfg->max_db_size_mib,
+        .documents = cfg->documents,
     };
     struct store *store = store_open(&opts, created, err, sizeof err);
     if (store == NULL)
@@ -204,6 +208,9 @@ static int run_load(int argc, char **argv)
         goto done;
     }
     cfg.read_only = false;
+    /* Only a server keeps rendered documents: a load beside a running one
+     * is another process's write to it, and it forgets them all. */
+    cfg.documents = false;
     store = open_store(&cfg, &created);
     if (store == NULL)
         goto done;
@@ -249,6 +256,8 @@ int main(int argc, char **argv)
         return transfer_cli_export(argc, argv);
     if (strcmp(command, "backup") == 0)
         return backup_cli_run(argc, argv);
+    if (strcmp(command, "documents") == 0)
+        return documents_cli_run(argc, argv);
     if (strcmp(command, "extract") == 0)
         return extract_cli_run(argc, argv);
     fprintf(stderr, "wirebase: unknown command \"%s\"\n\n%s", command, usage);

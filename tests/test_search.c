@@ -1307,7 +1307,9 @@ Test(search_store, migration_4_indexes_the_rows_a_version_3_store_already_has)
                               /* And the tables of migrations 9-11 (their
                                * triggers went above). */
                               " DROP TABLE fts_rewrites; DROP TABLE term_counts;"
-                              " DROP TABLE fts_pending;",
+                              " DROP TABLE fts_pending;"
+                              /* And migration 12's column. */
+                              " ALTER TABLE store_meta DROP COLUMN instance;",
                               NULL, NULL, NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(raw));
     cr_assert_eq(sqlite3_exec(raw, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);

@@ -316,7 +316,13 @@ try {
 } finally {
   if (context) await context.close().catch(() => {});
   if (server) {
+    // Waited for: the server writes beside its database as it stops.
+    const stopped = new Promise((resolve) => {
+      if (server.child.exitCode !== null || server.child.signalCode !== null) resolve();
+      else server.child.once('exit', resolve);
+    });
     server.child.kill('SIGTERM');
+    await stopped;
     writeFileSync(join(shots, 'server.log'), server.log());
   }
   rmSync(work, { recursive: true, force: true });

@@ -35,7 +35,7 @@ struct test_server *test_server_start_with(const char *extra_json)
     log_set_access_stream(NULL);
 
     struct store_options opts = {.path = ts->db_path, .busy_timeout_ms = 5000,
-                                 .cache_size_kib = 2048};
+                                 .cache_size_kib = 2048, .documents = ts->cfg.documents};
     ts->store = store_open(&opts, &created, err, sizeof err);
     cr_assert_not_null(ts->store, "store_open: %s", err);
     cr_assert(created);
@@ -80,7 +80,8 @@ struct test_server *test_server_start_config(void (*adjust)(struct config *cfg),
     log_set_access_stream(NULL);
 
     struct store_options opts = {.path = ts->db_path, .busy_timeout_ms = 5000,
-                                 .cache_size_kib = 2048, .max_size_mib = ts->cfg.max_db_size_mib};
+                                 .cache_size_kib = 2048, .max_size_mib = ts->cfg.max_db_size_mib,
+                                 .documents = ts->cfg.documents};
     ts->store = store_open(&opts, &created, err, sizeof err);
     cr_assert_not_null(ts->store, "store_open: %s", err);
     cr_assert(created);

@@ -1,0 +1,370 @@
+/* Rendered article documents (db/documents.h): an article read from its
+ * kept document is byte for byte the one the store renders, every kind of
+ * write forgets what it changes, another process's write forgets them
+ * all, and a restart keeps them only for the same store at the same
+ * version. */
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "db/articles.h"
+#include "db/conn.h"
+#include "db/db.h"
+#include "db/documents.h"
+#include "server/config.h"
+#include "server/sample.h"
+#include "support/http.h"
+#include "support/test_server.h"
+
+#define ARTICLE_1 "us-russian-defense-chiefs-promote-deeper-ties"
+#define ARTICLE_2 "us-russian-defense-working-group-drafts-first-agenda"
+#define ARTICLE_3 "pentagon-advances-mi-17-purchase-for-afghan-forces"
+
+static const char *const sample_articles[] = {ARTICLE_1, ARTICLE_2, ARTICLE_3};
+
+static struct test_server *ts;
+
+/* No response cache: every GET builds its answer, so the documents are
+ * what the test sees, not a kept answer. */
+static void without_response_cache(struct config *cfg)
+{
+    cfg->response_cache_entries = 0;
+}
+
+static void start(void)
+{
+    ts = test_server_start_config(without_response_cache, true);
+    cr_assert(store_keeps_documents(ts->store));
+}
+
+static void stop(void)
+{
+    test_server_stop(ts);
+}
+
+TestSuite(documents, .init = start, .fini = stop, .timeout = 60);
+
+/* The article as the store renders it now, on a connection of its own,
+ * which keeps no documents. NULL when it does not exist. */
+static char *rendered_now(struct store *store, const char *slug, size_t *len)
+{
+    struct db *db = store_reader_open(store);
+    cr_assert_not_null(db);
+    cr_assert_eq(db_snapshot_begin(db), DB_OK);
+    int64_t id;
+    char *json = NULL, updated[40];
+    if (db_resolve(db, KIND_ARTICLE, slug, &id) == DB_OK)
+        cr_assert_eq(db_article_document(db, id, &json, len, updated, sizeof updated), DB_OK);
+    db_snapshot_end(db);
+    store_reader_close(db);
+    return json;
+}
+
+static uint64_t served(void)
+{
+    uint64_t n, kept;
+    store_documents_counts(ts->store, &n, &kept);
+    return n;
+}
+
+/* GET of the article, twice (the first may render and keep it, the second
+ * may read the kept one), each the store's rendering of now. */
+static void assert_current(const char *slug)
+{
+    char path[200];
+    snprintf(path, sizeof path, "/v1/articles/%s", slug);
+    for (int round = 0; round < 2; round++) {
+        size_t len = 0;
+        char *expected = rendered_now(ts->store, slug, &len);
+        struct http_result res = http_get(ts, path);
+        if (expected == NULL) {
+            cr_assert_eq(res.status, 404, "%s, round %d: gone, yet %d", slug, round, res.status);
+        } else {
+            cr_assert_eq(res.status, 200, "%s: %s", slug, res.body);
+            cr_assert_eq(res.body_len, len, "%s, round %d: %zu bytes, the store renders %zu",
+                         slug, round, res.body_len, len);
+            cr_assert(memcmp(res.body, expected, len) == 0, "%s, round %d: not the store's", slug,
+                      round);
+        }
+        free(expected);
+        http_result_free(&res);
+    }
+}
+
+static void assert_all_current(void)
+{
+    for (size_t i = 0; i < sizeof sample_articles / sizeof sample_articles[0]; i++)
+        assert_current(sample_articles[i]);
+}
+
+static void write_ok(const char *method, const char *path, const char *body, int status)
+{
+    struct http_result res = http_write(ts, method, path, body, NULL);
+    cr_assert_eq(res.status, status, "%s %s: %s", method, path, res.body);
+    http_result_free(&res);
+}
+
+Test(documents, a_kept_document_is_the_article_the_store_renders)
+{
+    uint64_t before = served();
+    assert_all_current();
+    cr_assert_geq(served() - before, 3, "the second read of each came from its document");
+    /* By slug and by number alike. */
+    struct http_result by_slug = http_get(ts, "/v1/articles/" ARTICLE_1);
+    json_t *id = json_object_get(by_slug.json, "id");
+    char path[64];
+    snprintf(path, sizeof path, "/v1/articles/%lld", (long long)json_integer_value(id));
+    struct http_result by_id = http_get(ts, path);
+    cr_assert_eq(by_id.body_len, by_slug.body_len);
+    cr_assert(memcmp(by_id.body, by_slug.body, by_slug.body_len) == 0);
+    cr_assert_str_eq(http_header(&by_id, "Last-Modified"), http_header(&by_slug, "Last-Modified"));
+    http_result_free(&by_id);
+    http_result_free(&by_slug);
+}
+
+Test(documents, every_write_that_changes_an_article_forgets_its_document)
+{
+    uint64_t before = served();
+    /* Each write follows reads that kept every document. */
+    assert_all_current();
+    write_ok("PATCH", "/v1/articles/" ARTICLE_1, "{\"title\": \"Defense chiefs meet\"}", 200);
+    assert_all_current();
+    write_ok("PATCH", "/v1/entities/robert-gates", "{\"name\": \"Robert M. Gates\"}", 200);
+    assert_all_current();
+    write_ok("PATCH", "/v1/entities/anatoly-serdyukov", "{\"type\": \"organization\"}", 200);
+    assert_all_current();
+    write_ok("POST", "/v1/quotes",
+             "{\"article\": \"" ARTICLE_1 "\", \"speaker\": \"barack-obama\","
+             " \"text\": \"The reset is working.\"}",
+             201);
+    assert_all_current();
+    write_ok("PATCH", "/v1/quotes/the-reset-is-working", "{\"text\": \"The reset works.\"}", 200);
+    assert_all_current();
+    write_ok("DELETE", "/v1/quotes/the-reset-is-working", NULL, 204);
+    assert_all_current();
+    write_ok("PATCH", "/v1/agreements/us-russia-defense-cooperation-memorandum-2010",
+             "{\"status\": \"in_force\", \"title\": \"Defense memorandum\"}", 200);
+    assert_all_current();
+    write_ok("POST", "/v1/entities/olga-oliker/merge", "{\"into\": \"geoff-morrell\"}", 200);
+    assert_all_current();
+    write_ok("DELETE", "/v1/entities/potomac-river", NULL, 204);
+    assert_all_current();
+    write_ok("DELETE", "/v1/agreements/mi-17-helicopter-purchase-deal", NULL, 204);
+    assert_all_current();
+    write_ok("DELETE", "/v1/articles/" ARTICLE_3, NULL, 204);
+    assert_all_current();
+    cr_assert_gt(served() - before, 10, "documents were read between the writes");
+}
+
+/* What another process writes goes through no trigger of ours: the
+ * documents are not read while the store is at a version our writer did
+ * not publish, and the checkpointer, within a few seconds, forgets them and
+ * takes that version. */
+Test(documents, another_process_write_forgets_them_all)
+{
+    assert_all_current();
+    sqlite3 *other = NULL;
+    cr_assert_eq(sqlite3_open(ts->db_path, &other), SQLITE_OK);
+    sqlite3_busy_timeout(other, 5000);
+    cr_assert_eq(sqlite3_exec(other,
+                              "BEGIN IMMEDIATE;"
+                              " UPDATE articles SET title = 'Changed elsewhere' WHERE slug = '" ARTICLE_2 "';"
+                              " UPDATE entities SET name = 'Pentagon HQ' WHERE slug = 'pentagon';"
+                              " UPDATE store_meta SET version = version + 1;"
+                              " COMMIT;",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(other));
+    sqlite3_close(other);
+    assert_all_current();
+    struct http_result res = http_get(ts, "/v1/articles/" ARTICLE_2);
+    cr_assert_str_eq(json_string_value(json_object_get(res.json, "title")), "Changed elsewhere");
+    http_result_free(&res);
+
+    /* Read from documents again once the checkpointer took the version. */
+    uint64_t before = served();
+    for (int i = 0; i < 60 && served() == before; i++) {
+        assert_all_current();
+        usleep(100 * 1000);
+    }
+    cr_assert_gt(served(), before, "documents were never read again");
+    assert_all_current();
+}
+
+/* ---- across a restart ---------------------------------------------------- */
+
+static char dir[64], path[128];
+
+static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+static struct store *open_at(bool documents)
+{
+    struct store_options opts = {.path = path, .busy_timeout_ms = 5000, .cache_size_kib = 2048,
+                                 .documents = documents};
+    char err[512];
+    bool created = false;
+    struct store *store = store_open(&opts, &created, err, sizeof err);
+    cr_assert_not_null(store, "%s", err);
+    if (created)
+        cr_assert_eq(sample_load(store, NULL, err, sizeof err), DB_OK, "%s", err);
+    return store;
+}
+
+/* Reads every sample article through the store's reader; returns how many
+ * came from documents. */
+static uint64_t read_all(struct store *store)
+{
+    uint64_t before, after, kept;
+    store_documents_counts(store, &before, &kept);
+    struct db *db = store_reader(store);
+    for (size_t i = 0; i < sizeof sample_articles / sizeof sample_articles[0]; i++) {
+        size_t len;
+        char *expected = rendered_now(store, sample_articles[i], &len);
+        cr_assert_eq(db_snapshot_begin(db), DB_OK);
+        int64_t id;
+        char *json = NULL, updated[40];
+        size_t got;
+        cr_assert_eq(db_resolve(db, KIND_ARTICLE, sample_articles[i], &id), DB_OK);
+        cr_assert_eq(db_article_document(db, id, &json, &got, updated, sizeof updated), DB_OK);
+        db_snapshot_end(db);
+        cr_assert_eq(got, len);
+        cr_assert(memcmp(json, expected, len) == 0, "%s", sample_articles[i]);
+        free(json);
+        free(expected);
+    }
+    store_reader_park(store);
+    store_documents_counts(store, &after, &kept);
+    return after - before;
+}
+
+static void make_dir(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/wirebase-docs-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/store.db", dir);
+}
+
+static void remove_dir(void)
+{
+    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(documents_kept, .init = make_dir, .fini = remove_dir, .timeout = 60);
+
+Test(documents_kept, a_clean_restart_keeps_them_and_a_changed_store_does_not)
+{
+    struct store *store = open_at(true);
+    cr_assert_eq(read_all(store), 0, "nothing kept before the first reads");
+    cr_assert_eq(read_all(store), 3);
+    store_close(store);
+
+    store = open_at(true);
+    cr_assert_eq(read_all(store), 3, "kept across a clean restart");
+    store_close(store);
+
+    /* Written while no server kept them. */
+    store = open_at(false);
+    cr_assert_not(store_keeps_documents(store));
+    struct db *w = store_writer_begin(store);
+    cr_assert_eq(sqlite3_exec(w->handle,
+                              "UPDATE articles SET title = 'Retitled' WHERE slug = '" ARTICLE_1 "';"
+                              " UPDATE store_meta SET version = version + 1;",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    store_writer_end(store);
+    store_close(store);
+    store = open_at(true);
+    cr_assert_eq(read_all(store), 0, "the store moved on: none is used");
+    cr_assert_eq(read_all(store), 3);
+    store_close(store);
+
+    /* A new store at the same path, at whatever version: not theirs. */
+    char side[200];
+    cr_assert_eq(unlink(path), 0);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+    store = open_at(true);
+    cr_assert_eq(read_all(store), 0, "another store's documents were used");
+    store_close(store);
+}
+
+Test(documents_kept, a_second_process_does_not_share_them)
+{
+    struct store *store = open_at(true);
+    cr_assert(store_keeps_documents(store));
+    char err[200];
+    struct documents *again = documents_open(path, "x", 1, err, sizeof err);
+    cr_assert_null(again, "two holders of one file");
+    cr_assert(strstr(err, "in use") != NULL, "%s", err);
+    store_close(store);
+}
+
+/* The rule that keeps a stale rendering out: a document is kept only for
+ * the published version and while no write is open. */
+Test(documents_kept, a_document_is_kept_only_at_the_published_version_between_writes)
+{
+    char err[200], *json = NULL, updated[40];
+    size_t len;
+    struct documents *docs = documents_open(path, "unit", 7, err, sizeof err);
+    cr_assert_not_null(docs, "%s", err);
+    documents_offer(docs, 5, 6, "{\"old\":1}", 9, "2010-09-15T00:00:00Z");
+    cr_assert_not(documents_read(docs, 5, 6, &json, &len, updated, sizeof updated));
+    cr_assert_not(documents_read(docs, 5, 7, &json, &len, updated, sizeof updated));
+
+    documents_writer_enter(docs);
+    documents_offer(docs, 5, 7, "{\"old\":1}", 9, "2010-09-15T00:00:00Z");
+    documents_writer_leave(docs, 7);
+    cr_assert_not(documents_read(docs, 5, 7, &json, &len, updated, sizeof updated),
+                  "kept while a write was open");
+
+    documents_offer(docs, 5, 7, "{\"v\":7}", 7, "2010-09-15T00:00:00Z");
+    cr_assert(documents_read(docs, 5, 7, &json, &len, updated, sizeof updated));
+    cr_assert_eq(len, 7);
+    cr_assert(memcmp(json, "{\"v\":7}", 7) == 0);
+    cr_assert_str_eq(updated, "2010-09-15T00:00:00Z");
+    free(json);
+
+    /* Our write that does not touch article 5 leaves it, at the new version. */
+    documents_writer_enter(docs);
+    documents_writer_began(docs, 7);
+    documents_forget(docs, 6);
+    documents_writer_committed(docs, 8);
+    documents_writer_leave(docs, 8);
+    cr_assert_not(documents_read(docs, 5, 7, &json, &len, updated, sizeof updated),
+                  "read at a version that is not the published one");
+    cr_assert(documents_read(docs, 5, 8, &json, &len, updated, sizeof updated));
+    free(json);
+
+    /* One that does forgets it. */
+    documents_writer_enter(docs);
+    documents_writer_began(docs, 8);
+    documents_forget(docs, 5);
+    documents_writer_committed(docs, 9);
+    documents_writer_leave(docs, 9);
+    cr_assert_not(documents_read(docs, 5, 9, &json, &len, updated, sizeof updated));
+
+    /* A version that is neither ours nor the last: another process. */
+    documents_offer(docs, 5, 9, "{\"v\":9}", 7, "2010-09-15T00:00:00Z");
+    cr_assert(documents_read(docs, 5, 9, &json, &len, updated, sizeof updated));
+    free(json);
+    documents_check(docs, 8);
+    cr_assert(documents_read(docs, 5, 9, &json, &len, updated, sizeof updated),
+              "an older version read is not another process's write");
+    free(json);
+    documents_check(docs, 11);
+    cr_assert_not(documents_read(docs, 5, 11, &json, &len, updated, sizeof updated));
+    documents_close(docs, false);
+}
