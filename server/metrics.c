@@ -366,9 +366,17 @@ static void put_gauges(FILE *out, struct metrics *m)
             "wirebase_db_size_bytes %lld\n"
             "# HELP wirebase_db_wal_size_bytes Size of the write-ahead log (0 when absent).\n"
             "# TYPE wirebase_db_wal_size_bytes gauge\n"
-            "wirebase_db_wal_size_bytes %lld\n",
+            "wirebase_db_wal_size_bytes %lld\n"
+            "# HELP wirebase_documents_served_total Articles read from their kept rendered"
+            " documents.\n"
+            "# TYPE wirebase_documents_served_total counter\n"
+            "wirebase_documents_served_total %llu\n"
+            "# HELP wirebase_documents_kept_total Rendered article documents kept.\n"
+            "# TYPE wirebase_documents_kept_total counter\n"
+            "wirebase_documents_kept_total %llu\n",
             (long long)g.in_flight, (long long)g.connections, file_size(m->db_path),
-            file_size(wal));
+            file_size(wal), (unsigned long long)g.documents_served,
+            (unsigned long long)g.documents_kept);
 
     uint64_t buckets[BUCKET_COUNT];
     for (size_t b = 0; b < BUCKET_COUNT; b++)

@@ -17,6 +17,9 @@ struct metrics;
 struct metrics_gauges {
     int64_t in_flight;   /* requests received and not yet completed */
     int64_t connections; /* open client connections */
+    /* Article reads answered from their kept documents, and documents
+     * kept (db/documents.h), since the server started. */
+    uint64_t documents_served, documents_kept;
 };
 
 /* A fresh set of zeroed metrics for a server whose database file is at

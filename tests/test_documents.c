@@ -126,6 +126,19 @@ Test(documents, a_kept_document_is_the_article_the_store_renders)
     cr_assert_str_eq(http_header(&by_id, "Last-Modified"), http_header(&by_slug, "Last-Modified"));
     http_result_free(&by_id);
     http_result_free(&by_slug);
+
+    /* Operators see both counts in /metrics. */
+    struct http_result metrics = http_get(ts, "/metrics");
+    unsigned long long scraped_served = 0, scraped_kept = 0;
+    const char *line = strstr(metrics.body, "\nwirebase_documents_served_total ");
+    cr_assert_not_null(line, "%s", metrics.body);
+    cr_assert_eq(sscanf(line, "\nwirebase_documents_served_total %llu", &scraped_served), 1);
+    line = strstr(metrics.body, "\nwirebase_documents_kept_total ");
+    cr_assert_not_null(line);
+    cr_assert_eq(sscanf(line, "\nwirebase_documents_kept_total %llu", &scraped_kept), 1);
+    cr_assert_geq(scraped_served, 4);
+    cr_assert_geq(scraped_kept, 3);
+    http_result_free(&metrics);
 }
 
 Test(documents, every_write_that_changes_an_article_forgets_its_document)
