@@ -30,6 +30,10 @@ typedef int (*handler_fn)(const struct request *req, struct reply *rep);
  * there, in a savepoint of a transaction shared with the writes queued
  * beside it, and its connection waits suspended for the commit. */
 #define ROUTE_GROUP_COMMIT 32u
+/* A read the response cache leaves alone: an article by id is already one
+ * read of its kept document (db/documents.h), and a million articles asked
+ * at random would only churn the cache. */
+#define ROUTE_UNCACHED 64u
 
 struct route {
     const char *method;

@@ -14,7 +14,7 @@
 const struct route routes[] = {
     {"GET", "/v1/articles", handle_article_list, 0},
     {"POST", "/v1/articles", handle_article_create, ROUTE_GROUP_COMMIT},
-    {"GET", "/v1/articles/{id}", handle_article_get, 0},
+    {"GET", "/v1/articles/{id}", handle_article_get, ROUTE_UNCACHED},
     {"PATCH", "/v1/articles/{id}", handle_article_patch, ROUTE_GROUP_COMMIT},
     {"DELETE", "/v1/articles/{id}", handle_article_delete, ROUTE_GROUP_COMMIT},
     {"GET", "/v1/entities", handle_entity_list, 0},

@@ -332,7 +332,8 @@ static void reply_not_modified(struct reply *rep, const char *etag, const char *
 static char *cache_key(const struct server *srv, const struct exchange *ex)
 {
     char *key = NULL;
-    if (srv->cache == NULL || asprintf(&key, "%c%s", ex->gzip_ok ? 'g' : 'i', ex->target) < 0)
+    if (srv->cache == NULL || (ex->match.route->flags & ROUTE_UNCACHED) ||
+        asprintf(&key, "%c%s", ex->gzip_ok ? 'g' : 'i', ex->target) < 0)
         return NULL;
     return key;
 }
@@ -351,7 +352,8 @@ static bool answer_from_version(struct server *srv, struct exchange *ex, const s
     int64_t version = 0;
     char etag[64];
 
-    if ((held == NULL && srv->cache == NULL) || strcmp(cache, "no-store") == 0 ||
+    bool uncached = srv->cache == NULL || (route->flags & ROUTE_UNCACHED);
+    if ((held == NULL && uncached) || strcmp(cache, "no-store") == 0 ||
         db_store_version_now(req->db, &version) != DB_OK)
         return false;
     ex->gzip_ok = wants_gzip(ex, req);
@@ -380,7 +382,8 @@ static void answer_read(struct server *srv, struct exchange *ex, const struct re
     bool cacheable = strcmp(cache, "no-store") != 0;
 
     ex->gzip_ok = wants_gzip(ex, req);
-    if (cacheable && db_store_version(req->db, &version) == DB_OK) {
+    /* The snapshot's version: known without a query when the snapshot is. */
+    if (cacheable && db_store_version_now(req->db, &version) == DB_OK) {
         etag_format(etag, sizeof etag, version, ex->target, ex->gzip_ok);
         const char *held = req->header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
         if (held != NULL && etag_list_matches(held, etag)) {
@@ -835,6 +838,7 @@ static void sample_gauges(void *ctx, struct metrics_gauges *out)
     const union MHD_DaemonInfo *info =
         MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
     out->connections = info != NULL ? (int64_t)info->num_connections : 0;
+    store_documents_counts(srv->store, &out->documents_served, &out->documents_kept);
 }
 
 /* libmicrohttpd's own messages: its formats, forwarded with their va_list. */
