@@ -5,9 +5,12 @@
  * version. */
 #include <criterion/criterion.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -173,6 +176,94 @@ Test(documents, every_write_that_changes_an_article_forgets_its_document)
     write_ok("DELETE", "/v1/articles/" ARTICLE_3, NULL, 204);
     assert_all_current();
     cr_assert_gt(served() - before, 10, "documents were read between the writes");
+}
+
+/* Reads racing writes: every answer is the article as of the version its
+ * ETag names: never an older text (a document kept from a snapshot taken
+ * before a write committed) and never a newer one. */
+#define RACE_WRITES 120
+#define RACE_READS 600
+
+struct race_read {
+    long long version;
+    char title[64];
+};
+
+struct race {
+    char path[64];
+    long long written[RACE_WRITES + 1]; /* the version write n left */
+    struct race_read reads[2][RACE_READS];
+    int read_count[2];
+    _Atomic int done;
+};
+
+static long long tag_version(const char *etag)
+{
+    return etag != NULL && strncmp(etag, "\"s", 2) == 0 ? strtoll(etag + 2, NULL, 10) : -1;
+}
+
+static struct race race;
+
+static void *race_reader(void *arg)
+{
+    int me = (int)(intptr_t)arg;
+    while (!atomic_load(&race.done) && race.read_count[me] < RACE_READS) {
+        struct http_result res = http_get(ts, race.path);
+        struct race_read *r = &race.reads[me][race.read_count[me]];
+        r->version = tag_version(http_header(&res, "ETag"));
+        snprintf(r->title, sizeof r->title, "%s",
+                 res.status == 200 ? json_string_value(json_object_get(res.json, "title")) : "?");
+        race.read_count[me]++;
+        http_result_free(&res);
+    }
+    return NULL;
+}
+
+Test(documents, a_read_racing_writes_is_the_article_at_its_etags_version)
+{
+    struct http_result first = http_get(ts, "/v1/articles/" ARTICLE_2);
+    snprintf(race.path, sizeof race.path, "/v1/articles/%lld",
+             (long long)json_integer_value(json_object_get(first.json, "id")));
+    race.written[0] = tag_version(http_header(&first, "ETag"));
+    char original[128];
+    snprintf(original, sizeof original, "%s", json_string_value(json_object_get(first.json, "title")));
+    http_result_free(&first);
+
+    pthread_t readers[2];
+    for (intptr_t i = 0; i < 2; i++)
+        cr_assert_eq(pthread_create(&readers[i], NULL, race_reader, (void *)i), 0);
+    for (int n = 1; n <= RACE_WRITES; n++) {
+        char body[64];
+        snprintf(body, sizeof body, "{\"title\": \"Race %d\"}", n);
+        struct http_result res = http_write(ts, "PATCH", race.path, body, NULL);
+        cr_assert_eq(res.status, 200, "%s", res.body);
+        race.written[n] = tag_version(http_header(&res, "ETag"));
+        cr_assert_gt(race.written[n], race.written[n - 1]);
+        http_result_free(&res);
+    }
+    atomic_store(&race.done, 1);
+    for (int i = 0; i < 2; i++)
+        pthread_join(readers[i], NULL);
+
+    int checked = 0;
+    for (int me = 0; me < 2; me++) {
+        for (int i = 0; i < race.read_count[me]; i++) {
+            const struct race_read *r = &race.reads[me][i];
+            int n = -1;
+            for (int w = RACE_WRITES; w >= 0 && n < 0; w--)
+                if (race.written[w] <= r->version)
+                    n = w;
+            cr_assert_geq(n, 0, "a read at version %lld, before the test began", r->version);
+            char expected[128];
+            if (n == 0)
+                snprintf(expected, sizeof expected, "%s", original);
+            else
+                snprintf(expected, sizeof expected, "Race %d", n);
+            cr_assert_str_eq(r->title, expected, "read at version %lld", r->version);
+            checked++;
+        }
+    }
+    cr_assert_gt(checked, 100);
 }
 
 /* What another process writes goes through no trigger of ours: the
