@@ -552,8 +552,8 @@ static const char *const migrations[] = {
      * article documents (db/documents.h) are used again only by the store
      * they were saved for, never by a new store made at the same path
      * whose version happens to be the same. */
-    "ALTER TABLE store_meta ADD COLUMN instance TEXT NOT NULL DEFAULT '';"
-    "UPDATE store_meta SET instance = lower(hex(randomblob(16)));",
+    ("ALTER TABLE store_meta ADD COLUMN instance TEXT NOT NULL DEFAULT '';"
+     "UPDATE store_meta SET instance = lower(hex(randomblob(16)));"),
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
