@@ -4,7 +4,6 @@
  * all, and a restart keeps them only for the same store at the same
  * version. */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,14 +303,6 @@ Test(documents, another_process_write_forgets_them_all)
 
 static char dir[64], path[128];
 
-static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 static struct store *open_at(bool documents)
 {
     struct store_options opts = {.path = path, .busy_timeout_ms = 5000, .cache_size_kib = 2048,
@@ -354,14 +345,12 @@ static uint64_t read_all(struct store *store)
 
 static void make_dir(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/wirebase-docs-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/store.db", dir);
+    test_temp_db_path(dir, sizeof dir, path, sizeof path);
 }
 
 static void remove_dir(void)
 {
-    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    test_temp_dir_remove(dir);
 }
 
 TestSuite(documents_kept, .init = make_dir, .fini = remove_dir, .timeout = 60);

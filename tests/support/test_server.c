@@ -129,6 +129,11 @@ void test_server_stop(struct test_server *ts)
         return;
     server_stop(ts->server, 2000);
     store_close(ts->store);
-    nftw(ts->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    test_temp_dir_remove(ts->dir);
     free(ts);
+}
+
+void test_temp_dir_remove(const char *dir)
+{
+    nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }

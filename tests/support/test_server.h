@@ -45,3 +45,7 @@ void test_server_stop(struct test_server *ts);
 /* Makes a temporary folder and returns a database path inside it (static
  * buffer per call site is the caller's: copies into out). */
 void test_temp_db_path(char *dir, size_t dirlen, char *out, size_t outlen);
+
+/* Removes a folder test_temp_db_path made, with everything in it (the
+ * database, its WAL, the documents kept beside it). */
+void test_temp_dir_remove(const char *dir);
