@@ -82,6 +82,13 @@ void conn_resume(struct db *db);
 /* The store version the open read transaction reads; false outside one. */
 bool conn_snapshot_version(struct db *db, int64_t *version);
 
+/* The writer's transaction began on w (db/transaction.c): tells the
+ * documents the store version it starts from. */
+void store_writer_began(struct store *store, struct db *w);
+
+/* The writer's transaction committed, leaving the store at `version`. */
+void store_writer_committed(struct store *store, int64_t version);
+
 /* The owning thread is done with the connection for now: an open snapshot
  * that is known becomes the checkpointer's to end; an unknown one ends. */
 void conn_park(struct db *db);

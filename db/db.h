@@ -171,13 +171,6 @@ void store_reader_close(struct db *db);
  * if it cannot be opened. */
 struct db *store_side_writer_open(struct store *store);
 
-/* The writer's transaction began on w (db/transaction.c): tells the
- * documents the store version it starts from. */
-void store_writer_began(struct store *store, struct db *w);
-
-/* The writer's transaction committed, leaving the store at `version`. */
-void store_writer_committed(struct store *store, int64_t version);
-
 /* Whether rendered article documents are kept (store_options.documents,
  * and the file could be had). */
 bool store_keeps_documents(const struct store *store);
