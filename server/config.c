@@ -22,6 +22,7 @@ void config_defaults(struct config *cfg)
     cfg->writes_queued = 256;
     cfg->connection_timeout_s = 30;
     cfg->connection_limit = 1024;
+    cfg->max_request_head = 8192;
     cfg->access_log = true;
     cfg->documents = true;
     cfg->log_level = LOG_INFO;
@@ -58,6 +59,9 @@ const char *config_usage(void)
            "                         concurrent connections from one client address\n"
            "                         (WIREBASE_MAX_CONNECTIONS_PER_CLIENT, default 0: no\n"
            "                         limit; behind a proxy every client is the proxy)\n"
+           "  --max-request-head BYTES\n"
+           "                         largest request target and header lines together, 1024-\n"
+           "                         65536 (WIREBASE_MAX_REQUEST_HEAD, default 8192)\n"
            "  --no-access-log        do not log requests (WIREBASE_ACCESS_LOG=0)\n"
            "  --no-documents         do not keep rendered articles beside the database in\n"
            "                         PATH-docs: every article read goes to the database\n"
@@ -184,6 +188,7 @@ static const struct setting settings[] = {
     {"--max-connections", "WIREBASE_MAX_CONNECTIONS", S_INT, 1, 100000, FIELD(connection_limit)},
     {"--max-connections-per-client", "WIREBASE_MAX_CONNECTIONS_PER_CLIENT", S_INT, 0, 100000,
      FIELD(connections_per_client)},
+    {"--max-request-head", "WIREBASE_MAX_REQUEST_HEAD", S_INT, 1024, 65536, FIELD(max_request_head)},
     {"--no-access-log", "WIREBASE_ACCESS_LOG", S_NEG_FLAG, 0, 0, FIELD(access_log)},
     {"--no-documents", "WIREBASE_DOCUMENTS", S_NEG_FLAG, 0, 0, FIELD(documents)},
     {"--log-level", "WIREBASE_LOG_LEVEL", S_LOG_LEVEL, 0, 0, FIELD(log_level)},

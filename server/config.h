@@ -24,6 +24,7 @@ struct config {
     int connection_timeout_s;
     int connection_limit;
     int connections_per_client; /* 0: no limit per client address */
+    int max_request_head; /* bytes of request target and header lines */
     bool access_log;
     bool documents; /* keep rendered article documents (db/documents.h) */
     enum log_level log_level;

@@ -114,6 +114,73 @@ Test(meta, a_body_over_the_limit_is_413_before_it_is_read)
     free(big);
 }
 
+/* An X-Pad header that brings the request's target and header lines to
+ * about `head` bytes (add_header_size's count in server/server.c). */
+static char *padding_header(size_t head)
+{
+    size_t pad = head - 200;
+    char *line = malloc(pad + 8);
+    memcpy(line, "X-Pad: ", 7);
+    memset(line + 7, 'p', pad);
+    line[7 + pad] = '\0';
+    return line;
+}
+
+static struct http_result get_with_head(struct test_server *server, const char *path,
+                                        size_t head)
+{
+    char *line = padding_header(head);
+    const char *headers[] = {line, NULL};
+    struct http_result res = http_request(server, "GET", path, NULL, 0, headers);
+    free(line);
+    return res;
+}
+
+Test(meta, a_request_head_past_the_limit_is_a_problem_not_a_dropped_connection)
+{
+    size_t limit = (size_t)ts->cfg.max_request_head;
+    struct http_result res = get_with_head(ts, "/v1/articles/1", limit - 300);
+    cr_assert_eq(res.status, 200, "a head just under the limit: %ld", res.status);
+    http_result_free(&res);
+    /* Past the limit, and far enough past it that a connection's memory
+     * sized to the limit alone would have no room left to answer. */
+    size_t over[] = {limit + 300, limit + 2500};
+    for (size_t i = 0; i < 2; i++) {
+        res = get_with_head(ts, "/v1/articles/1", over[i]);
+        http_assert_problem(&res, 431, NULL);
+        cr_assert(strstr(json_string_value(json_object_get(res.json, "detail")), "8192") != NULL);
+        http_result_free(&res);
+    }
+    char *target = malloc(limit + 64);
+    int n = snprintf(target, limit + 64, "/v1/articles?q=");
+    memset(target + n, 'q', limit + 10 - (size_t)n);
+    target[limit + 10] = '\0';
+    res = http_get(ts, target);
+    http_assert_problem(&res, 414, NULL);
+    http_result_free(&res);
+    free(target);
+}
+
+static void big_heads(struct config *cfg)
+{
+    cfg->max_request_head = 40960;
+}
+
+/* The connection's memory follows --max-request-head: a head five times
+ * the default, past libmicrohttpd's own default memory, is read and
+ * answered. */
+Test(meta, a_larger_max_request_head_takes_larger_heads)
+{
+    struct test_server *wide = test_server_start_config(big_heads, true);
+    struct http_result res = get_with_head(wide, "/v1/articles/1", 40000);
+    cr_assert_eq(res.status, 200, "%ld", res.status);
+    http_result_free(&res);
+    res = get_with_head(wide, "/v1/articles/1", 42000);
+    http_assert_problem(&res, 431, NULL);
+    http_result_free(&res);
+    test_server_stop(wide);
+}
+
 Test(meta, bad_percent_encoding_in_the_path_is_400)
 {
     struct http_result res = http_get(ts, "/v1/entities/robert%2");

@@ -559,6 +559,7 @@ Test(config, the_defaults_are_the_documented_ones)
     cr_assert_eq(cfg.port, 8080);
     cr_assert_eq(cfg.threads, 2);
     cr_assert_eq(cfg.max_body, 1024 * 1024);
+    cr_assert_eq(cfg.max_request_head, 8192);
     cr_assert_not(cfg.read_only);
 }
 
@@ -571,6 +572,20 @@ static enum config_result load(struct config *cfg, char *err, size_t errlen, int
 }
 
 #define ARGC(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+Test(config, max_request_head_is_kept_between_1_and_64_kib)
+{
+    char *ok[] = {"wirebase", "serve", "--max-request-head", "16384"};
+    char *small[] = {"wirebase", "serve", "--max-request-head", "1023"};
+    char *large[] = {"wirebase", "serve", "--max-request-head", "65537"};
+    struct config cfg;
+    char err[256];
+    cr_assert_eq(load(&cfg, err, sizeof err, ARGC(ok), ok), CONFIG_OK, "%s", err);
+    cr_assert_eq(cfg.max_request_head, 16384);
+    cr_assert_eq(load(&cfg, err, sizeof err, ARGC(small), small), CONFIG_INVALID);
+    cr_assert(strstr(err, "--max-request-head") != NULL, "%s", err);
+    cr_assert_eq(load(&cfg, err, sizeof err, ARGC(large), large), CONFIG_INVALID);
+}
 
 Test(config, flags_set_db_listen_threads_and_read_only)
 {
