@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "db/conn.h"
+#include "db/text.h"
 
 /* Article ids the index covers (1 GiB of address space, touched only where
  * ids are: 8 bytes an id). An article past it is read from the store. */
@@ -242,7 +243,7 @@ bool documents_read(struct documents *docs, int64_t id, int64_t version, char **
         return false;
     }
     h.updated_at[sizeof h.updated_at - 1] = '\0';
-    snprintf(updated_at, updated_len, "%s", h.updated_at);
+    text_copy(updated_at, updated_len, h.updated_at);
     *json = text;
     *len = n;
     atomic_fetch_add_explicit(&docs->served, 1, memory_order_relaxed);

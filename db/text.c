@@ -167,6 +167,44 @@ bool text_is_timestamp(const char *s)
     return number_at(t + 1, 2) < 24 && number_at(t + 4, 2) < 60 && number_at(t + 7, 2) < 60;
 }
 
+bool text_http_date(const char *timestamp, char out[30])
+{
+    static const char days[] = "SunMonTueWedThuFriSat";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    static const int month_offsets[] = {0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4};
+    out[0] = '\0';
+    if (strlen(timestamp) != 20 || !text_is_timestamp(timestamp))
+        return false;
+    int year = number_at(timestamp, 4), month = number_at(timestamp + 5, 2);
+    int day = number_at(timestamp + 8, 2);
+    /* Sakamoto's day of the week: 0 is Sunday. */
+    int y = month < 3 ? year - 1 : year;
+    int weekday = (y + y / 4 - y / 100 + y / 400 + month_offsets[month - 1] + day) % 7;
+    char *p = out;
+    memcpy(p, days + 3 * weekday, 3);
+    memcpy(p + 3, ", ", 2);
+    memcpy(p + 5, timestamp + 8, 2); /* day */
+    p[7] = ' ';
+    memcpy(p + 8, months + 3 * (month - 1), 3);
+    p[11] = ' ';
+    memcpy(p + 12, timestamp, 4); /* year */
+    p[16] = ' ';
+    memcpy(p + 17, timestamp + 11, 8); /* HH:MM:SS */
+    memcpy(p + 25, " GMT", 5);         /* with the NUL */
+    return true;
+}
+
+bool text_copy(char *out, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    bool whole = n < cap;
+    if (!whole)
+        n = cap - 1;
+    memcpy(out, src, n);
+    out[n] = '\0';
+    return whole;
+}
+
 /* Whether all eight bytes at p are printable ASCII (0x20-0x7F): no high
  * bit in any, and none below the space (subtracting 0x20 from each byte
  * borrows, setting its high bit, only in a byte below 0x20). */

@@ -30,6 +30,16 @@ bool text_is_date(const char *s);
  * time: the forms published_at is stored in, which sort as text. */
 bool text_is_timestamp(const char *s);
 
+/* An updated_at (YYYY-MM-DDTHH:MM:SSZ, text_is_timestamp with a time) as
+ * an HTTP date ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 5.6.7) in out;
+ * false, and out empty, for anything else. Written by hand: every record
+ * read sends one. */
+bool text_http_date(const char *timestamp, char out[30]);
+
+/* Copies src into out (cap bytes, cap >= 1), cut short if it must be;
+ * false when it was. */
+bool text_copy(char *out, size_t cap, const char *src);
+
 /* True if s is well-formed UTF-8 with no NUL and no C0 control other than
  * tab, newline and carriage return. */
 bool text_is_clean_utf8(const char *s, size_t len);

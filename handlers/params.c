@@ -287,8 +287,30 @@ void etag_format(char *out, size_t len, int64_t store_version, const char *targe
         h ^= *p;
         h *= 1099511628211ULL;
     }
-    snprintf(out, len, "\"s%lld-%016llx%s\"", (long long)store_version, (unsigned long long)h,
-             gzip ? "-gz" : "");
+    /* "s<version>-<16 hex digits>[-gz]", written by hand: every read and
+     * revalidation makes one. */
+    static const char hex[] = "0123456789abcdef";
+    char tag[64], digits[24];
+    size_t n = 0, d = 0;
+    uint64_t v = store_version > 0 ? (uint64_t)store_version : 0;
+    do {
+        digits[d++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    tag[n++] = '"';
+    tag[n++] = 's';
+    while (d > 0)
+        tag[n++] = digits[--d];
+    tag[n++] = '-';
+    for (int shift = 60; shift >= 0; shift -= 4)
+        tag[n++] = hex[(h >> shift) & 0xf];
+    if (gzip) {
+        memcpy(tag + n, "-gz", 3);
+        n += 3;
+    }
+    tag[n++] = '"';
+    tag[n] = '\0';
+    text_copy(out, len, tag);
 }
 
 bool etag_list_matches(const char *list, const char *etag)

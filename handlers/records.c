@@ -150,11 +150,8 @@ void records_set_etag(struct reply *rep, struct db *db, enum db_kind kind, const
 /* Last-Modified from a record's updated_at (YYYY-MM-DDTHH:MM:SSZ). */
 static void set_last_modified(struct reply *rep, const char *updated_at)
 {
-    struct tm tm = {0};
-    char date[64];
-    if (updated_at == NULL || strptime(updated_at, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
-        return;
-    if (strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0)
+    char date[30];
+    if (updated_at != NULL && text_http_date(updated_at, date))
         reply_header(rep, "Last-Modified", date);
 }
 

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db/text.h"
 #include "db/transaction.h"
 #include "server/auth.h"
 #include "handlers/params.h"
@@ -659,7 +660,7 @@ static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const
 static bool start_request(struct server *srv, struct MHD_Connection *connection,
                           struct exchange *ex, const char *method, struct reply *rep)
 {
-    snprintf(ex->method, sizeof ex->method, "%s", method);
+    text_copy(ex->method, sizeof ex->method, method);
     /* Below libmicrohttpd's own per-connection memory limit (which answers
      * bigger requests itself, with a bare body), these answer as problems. */
     size_t head_max = (size_t)srv->cfg.max_request_head;
@@ -700,7 +701,7 @@ static bool start_request(struct server *srv, struct MHD_Connection *connection,
      * the caller learns why its id never shows up. */
     const char *given_id = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "X-Request-Id");
     if (given_id != NULL && request_id_is_valid(given_id)) {
-        snprintf(ex->request_id, sizeof ex->request_id, "%s", given_id);
+        text_copy(ex->request_id, sizeof ex->request_id, given_id);
     } else {
         request_id_generate(ex->request_id, sizeof ex->request_id);
         if (given_id != NULL) {
@@ -717,7 +718,7 @@ static bool start_request(struct server *srv, struct MHD_Connection *connection,
      * refused rather than buffered. */
     bool takes_body = route != NULL && ex->is_write && strcmp(ex->method, "DELETE") != 0;
     ex->body_limit = !takes_body ? 0 : spool ? srv->cfg.max_import : srv->cfg.max_body;
-    snprintf(ex->client, sizeof ex->client, "anonymous");
+    text_copy(ex->client, sizeof ex->client, "anonymous");
 
     /* A body sent to no endpoint is not read: say where the client went
      * wrong at once (the connection then closes, which drops the body). */

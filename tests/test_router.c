@@ -746,3 +746,79 @@ Test(config, the_last_flag_wins)
     cr_assert_eq(load(&cfg, err, sizeof err, ARGC(argv), argv), CONFIG_OK, "%s", err);
     cr_assert_eq(cfg.threads, 6);
 }
+
+/* ---- header values written by hand (ETag, Last-Modified) ---------------- */
+
+#include <time.h>
+
+#include "db/text.h"
+#include "handlers/params.h"
+
+TestSuite(header_values, .timeout = 10);
+
+/* Every day from 1899 to 2101, at a time of day that moves with it, against
+ * the C library's own formatting of the same instant. */
+Test(header_values, http_dates_match_the_c_library_for_two_centuries)
+{
+    struct tm start = {.tm_year = 1899 - 1900, .tm_mon = 0, .tm_mday = 1};
+    time_t first = timegm(&start);
+    for (long day = 0; day < 203L * 366; day++) {
+        time_t at = first + day * 86400 + (day * 3671) % 86400;
+        struct tm tm;
+        gmtime_r(&at, &tm);
+        char stamp[32], want[64], got[30];
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        cr_assert(text_http_date(stamp, got), "%s", stamp);
+        cr_assert_str_eq(got, want, "%s", stamp);
+    }
+}
+
+Test(header_values, anything_but_a_real_utc_timestamp_gives_no_date)
+{
+    const char *bad[] = {"2010-02-05", "2010-02-30T00:00:00Z", "2010-02-05T24:00:00Z",
+                         "2010-02-05T10:00:00", "2010-02-05 10:00:00Z", "", "yesterday",
+                         "2010-02-05T10:00:00Z trailing"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char got[30] = "unchanged";
+        cr_assert_not(text_http_date(bad[i], got), "\"%s\"", bad[i]);
+        cr_assert_str_eq(got, "", "\"%s\"", bad[i]);
+    }
+}
+
+Test(header_values, etags_are_the_version_and_a_hash_of_the_target)
+{
+    const long long versions[] = {0, 7, 10, 1234567890123LL, INT64_MAX};
+    const char *targets[] = {"/v1/articles/1", "/v1/search?q=treaty", ""};
+    for (size_t v = 0; v < sizeof versions / sizeof versions[0]; v++) {
+        for (size_t t = 0; t < 3; t++) {
+            uint64_t h = 1469598103934665603ULL;
+            for (const char *p = targets[t]; *p != '\0'; p++)
+                h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+            for (int gzip = 0; gzip < 2; gzip++) {
+                char want[64], got[64];
+                snprintf(want, sizeof want, "\"s%lld-%016llx%s\"", versions[v],
+                         (unsigned long long)h, gzip ? "-gz" : "");
+                etag_format(got, sizeof got, versions[v], targets[t], gzip);
+                cr_assert_str_eq(got, want);
+            }
+        }
+    }
+    /* A buffer too small holds what fits, always ended. */
+    char small[8], whole[64];
+    etag_format(small, sizeof small, 42, "/v1/articles/1", false);
+    etag_format(whole, sizeof whole, 42, "/v1/articles/1", false);
+    cr_assert_eq(strlen(small), 7);
+    cr_assert_eq(strncmp(small, whole, 7), 0, "%s against %s", small, whole);
+}
+
+Test(header_values, text_copy_cuts_and_says_so)
+{
+    char out[6];
+    cr_assert(text_copy(out, sizeof out, "hello"));
+    cr_assert_str_eq(out, "hello");
+    cr_assert_not(text_copy(out, sizeof out, "hello!"));
+    cr_assert_str_eq(out, "hello");
+    cr_assert(text_copy(out, 1, ""));
+    cr_assert_str_eq(out, "");
+}
