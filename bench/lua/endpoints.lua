@@ -77,9 +77,10 @@ end
 -- wrk counts answers of 400 and above in summary.errors.status: the table
 -- reports them, so a run against a wrong store cannot pass for a fast one.
 done = function(summary, latency, requests)
-    io.write(string.format("RESULT %s %.0f %.3f %.3f %d\n", endpoint,
+    io.write(string.format("RESULT %s %.0f %.3f %.3f %d %d %.6f\n", endpoint,
         summary.requests / (summary.duration / 1e6),
         latency:percentile(50) / 1000, latency:percentile(99) / 1000,
         summary.errors.status + summary.errors.connect + summary.errors.read +
-        summary.errors.write + summary.errors.timeout))
+        summary.errors.write + summary.errors.timeout,
+        summary.requests, summary.duration / 1e6))
 end
