@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/candidates.h"
 #include "db/doc_sizes.h"
 #include "db/text.h"
 
@@ -93,6 +94,7 @@ void rank_forget(void)
     pthread_mutex_lock(&slots_lock);
     memset(slots, 0, sizeof slots);
     pthread_mutex_unlock(&slots_lock);
+    candidates_forget();
 }
 
 static void tally(long long *counter)
@@ -170,9 +172,15 @@ static int match_phrases(const char *match, struct phrase *out, int max)
     return n;
 }
 
+int rank_phrase_count(const char *match)
+{
+    struct phrase phrases[RANK_PHRASES_MAX];
+    return match_phrases(match, phrases, RANK_PHRASES_MAX);
+}
+
 /* ---- the ranking function -------------------------------------------------- */
 
-#define MAX_PHRASES 64
+#define MAX_PHRASES RANK_PHRASES_MAX
 
 /* A connection's own state: the row lengths of each index it ranked, on a
  * connection that only reads (a writer's rows could still be rolled back).
@@ -216,10 +224,8 @@ static struct doc_sizes *sizes_of(struct ranking *ranking, const char *table)
 
 /* What a query computes once, on its first row. */
 struct query_data {
-    int phrases;
-    double avgdl;
+    struct rank_basis basis;
     struct doc_sizes *sizes; /* the connection's, when they hold for this snapshot */
-    double idf[MAX_PHRASES];
     double freq[MAX_PHRASES];
 };
 
@@ -479,13 +485,13 @@ static int query_data_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 
     if (data == NULL)
         return SQLITE_NOMEM;
     memset(data, 0, sizeof *data);
-    data->phrases = phrase_count;
+    data->basis.phrases = phrase_count;
     sqlite3_int64 rows = 0, tokens = 0;
     int rc = api->xRowCount(fts, &rows);
     if (rc == SQLITE_OK)
         rc = api->xColumnTotalSize(fts, -1, &tokens);
     if (rc == SQLITE_OK)
-        data->avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
+        data->basis.avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
     /* Read once for the query: the counts and the row lengths this
      * connection keeps both hold only while the index has had no rewrite
      * since they were made (doc_sizes.h). */
@@ -503,7 +509,7 @@ static int query_data_of(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 
         /* bm25's IDF, floored just above zero as FTS5 floors it, so a word
          * in more than half of the rows still counts a little. */
         double idf = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5));
-        data->idf[i] = idf <= 0.0 ? 1e-6 : idf;
+        data->basis.idf[i] = idf <= 0.0 ? 1e-6 : idf;
     }
     if (rc == SQLITE_OK)
         rc = api->xSetAuxdata(fts, data, sqlite3_free);
@@ -528,18 +534,27 @@ static int row_length(const Fts5ExtensionApi *api, Fts5Context *fts, struct doc_
     return rc;
 }
 
-static void wb_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-                    int argc, sqlite3_value **args)
+double rank_score(const struct rank_basis *basis, const double *freq, int tokens)
 {
     const double k1 = 1.2, b = 0.75;
+    double score = 0.0, length_norm = k1 * (1 - b + b * (double)tokens / basis->avgdl);
+    for (int i = 0; i < basis->phrases; i++)
+        /* Grouped as FTS5 groups it, so the scores agree to the last bit. */
+        score += basis->idf[i] * ((freq[i] * (k1 + 1.0)) / (freq[i] + length_norm));
+    return -score;
+}
+
+/* What the current row's score is made of: the query's basis, the row's
+ * weighted count of each phrase (in data->freq) and its length. */
+static int read_row_parts(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                          int argc, sqlite3_value **args, struct query_data **out, int *tokens)
+{
     enum { FIXED_ARGS = 3 };
     struct query_data *data = NULL;
-    int instances = 0, row_tokens = 0;
+    int instances = 0;
 
-    if (argc < FIXED_ARGS) {
-        sqlite3_result_error(ctx, "wb_bm25: needs the table's name, a version and the match", -1);
-        return;
-    }
+    if (argc < FIXED_ARGS)
+        return SQLITE_MISUSE;
     int rc = query_data_of(api, fts, sqlite3_context_db_handle(ctx), args, &data);
     if (rc == SQLITE_OK) {
         memset(data->freq, 0, sizeof data->freq);
@@ -548,22 +563,89 @@ static void wb_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     for (int i = 0; rc == SQLITE_OK && i < instances; i++) {
         int phrase, column, offset;
         rc = api->xInst(fts, i, &phrase, &column, &offset);
-        if (rc == SQLITE_OK && phrase >= 0 && phrase < data->phrases)
+        if (rc == SQLITE_OK && phrase >= 0 && phrase < data->basis.phrases)
             data->freq[phrase] += argc > FIXED_ARGS + column
                                       ? sqlite3_value_double(args[FIXED_ARGS + column])
                                       : 1.0;
     }
     if (rc == SQLITE_OK)
-        rc = row_length(api, fts, data->sizes, &row_tokens);
-    if (rc != SQLITE_OK) {
+        rc = row_length(api, fts, data->sizes, tokens);
+    *out = data;
+    return rc;
+}
+
+/* read_row_parts, or NULL once the failure is the function's result. */
+static struct query_data *row_parts(const Fts5ExtensionApi *api, Fts5Context *fts,
+                                    sqlite3_context *ctx, int argc, sqlite3_value **args,
+                                    int *tokens)
+{
+    struct query_data *data = NULL;
+    int rc = read_row_parts(api, fts, ctx, argc, args, &data, tokens);
+    if (rc == SQLITE_OK)
+        return data;
+    if (rc == SQLITE_MISUSE)
+        sqlite3_result_error(ctx, "wb_bm25: needs the table's name, a version and the match", -1);
+    else
         sqlite3_result_error_code(ctx, rc);
+    return NULL;
+}
+
+static void wb_bm25(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                    int argc, sqlite3_value **args)
+{
+    int tokens = 0;
+    struct query_data *data = row_parts(api, fts, ctx, argc, args, &tokens);
+    if (data != NULL)
+        sqlite3_result_double(ctx, rank_score(&data->basis, data->freq, tokens));
+}
+
+/* The blob wb_bm25_parts returns: this header, then the basis's idf and
+ * the row's freq, `phrases` doubles each. */
+struct parts_header {
+    double avgdl;
+    int32_t tokens;
+    int32_t phrases;
+};
+
+static void wb_bm25_parts(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+                          int argc, sqlite3_value **args)
+{
+    int tokens = 0;
+    struct query_data *data = row_parts(api, fts, ctx, argc, args, &tokens);
+    if (data == NULL)
+        return;
+    int phrases = data->basis.phrases;
+    size_t bytes = sizeof(struct parts_header) + 2 * (size_t)phrases * sizeof(double);
+    unsigned char *blob = sqlite3_malloc64(bytes);
+    if (blob == NULL) {
+        sqlite3_result_error_nomem(ctx);
         return;
     }
-    double score = 0.0, length_norm = k1 * (1 - b + b * (double)row_tokens / data->avgdl);
-    for (int i = 0; i < data->phrases; i++)
-        /* Grouped as FTS5 groups it, so the scores agree to the last bit. */
-        score += data->idf[i] * ((data->freq[i] * (k1 + 1.0)) / (data->freq[i] + length_norm));
-    sqlite3_result_double(ctx, -score);
+    struct parts_header header = {.avgdl = data->basis.avgdl, .tokens = tokens, .phrases = phrases};
+    memcpy(blob, &header, sizeof header);
+    memcpy(blob + sizeof header, data->basis.idf, (size_t)phrases * sizeof(double));
+    memcpy(blob + sizeof header + (size_t)phrases * sizeof(double), data->freq,
+           (size_t)phrases * sizeof(double));
+    sqlite3_result_blob64(ctx, blob, bytes, sqlite3_free);
+}
+
+bool rank_parts_read(const void *blob, size_t bytes, struct rank_basis *basis, int *tokens,
+                     double *freq)
+{
+    struct parts_header header;
+    if (blob == NULL || bytes < sizeof header)
+        return false;
+    memcpy(&header, blob, sizeof header);
+    if (header.phrases < 0 || header.phrases > RANK_PHRASES_MAX ||
+        bytes != sizeof header + 2 * (size_t)header.phrases * sizeof(double))
+        return false;
+    const unsigned char *p = (const unsigned char *)blob + sizeof header;
+    basis->phrases = header.phrases;
+    basis->avgdl = header.avgdl;
+    memcpy(basis->idf, p, (size_t)header.phrases * sizeof(double));
+    memcpy(freq, p + (size_t)header.phrases * sizeof(double), (size_t)header.phrases * sizeof(double));
+    *tokens = header.tokens;
+    return true;
 }
 
 /* FTS5 hands out its extension API through a pointer-passing SELECT. */
@@ -590,7 +672,10 @@ int rank_register(sqlite3 *handle)
     ranking->read_only = sqlite3_db_readonly(handle, "main") == 1;
     /* Once registered, FTS5 frees it when the connection closes. */
     int rc = api->xCreateFunction(api, "wb_bm25", ranking, wb_bm25, ranking_free);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK) {
         ranking_free(ranking);
-    return rc;
+        return rc;
+    }
+    /* The same state: FTS5 frees it with wb_bm25, so this one has no destructor. */
+    return api->xCreateFunction(api, "wb_bm25_parts", ranking, wb_bm25_parts, NULL);
 }

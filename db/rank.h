@@ -27,8 +27,40 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 
-/* Registers wb_bm25 on a connection. SQLITE_OK or an SQLite error code. */
+/* ---- a score made outside SQL --------------------------------------------
+ * wb_bm25_parts takes wb_bm25's arguments and returns, as a blob, what the
+ * row's score is made of: the query's basis (each phrase's IDF and the mean
+ * row length, the same for every row of one query) and the row's own parts
+ * (its weighted count of each phrase and its length). A row's parts change
+ * only when the row is rewritten, so a caller may keep them and score the
+ * row again at a later version, with that version's basis, to the last bit
+ * of what wb_bm25 would give. */
+
+#define RANK_PHRASES_MAX 64
+
+struct rank_basis {
+    int phrases;
+    double avgdl;
+    double idf[RANK_PHRASES_MAX];
+};
+
+/* Reads a wb_bm25_parts blob: the basis, the row's length and its `phrases`
+ * weighted counts into freq (room for RANK_PHRASES_MAX). False when the
+ * blob is not one. */
+bool rank_parts_read(const void *blob, size_t bytes, struct rank_basis *basis, int *tokens,
+                     double *freq);
+
+/* How many phrases the MATCH expression holds (wb_bm25's `match`); -1
+ * past RANK_PHRASES_MAX. */
+int rank_phrase_count(const char *match);
+
+/* The rank wb_bm25 gives a row of these parts (bm25 negated: lower ranks
+ * first). */
+double rank_score(const struct rank_basis *basis, const double *freq, int tokens);
+
+/* Registers wb_bm25 and wb_bm25_parts on a connection. SQLITE_OK or an SQLite error code. */
 int rank_register(sqlite3 *handle);
 
 /* Saves the counts made on the store that `handle` (a connection that may
@@ -36,7 +68,8 @@ int rank_register(sqlite3 *handle);
  * not move. False when they could not be saved: then nothing was. */
 bool rank_save(sqlite3 *handle);
 
-/* Forgets every remembered count (for tests). */
+/* Forgets every remembered count, and every kept list of candidates
+ * (db/candidates.h): what a new process starts with (for tests). */
 void rank_forget(void);
 
 /* How many counts have been made by walking a posting list since start

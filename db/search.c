@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/candidates.h"
 #include "db/conn.h"
 #include "db/listing.h"
+#include "db/rank.h"
 #include "db/text.h"
 
 /* ---- the query syntax --------------------------------------------------- */
@@ -260,35 +262,48 @@ enum db_status db_search_compile(const char *query, char *match, size_t matchlen
  * document's text and still find the marks. */
 #define SNIPPET(fts) "snippet(" fts ", -1, char(1), char(2), '\xe2\x80\xa6', 16)"
 
-/* An index's SEARCH_CANDIDATES newest matches of :q (FTS5 walks rowids
- * backwards without sorting), each with its rank: bm25 (as wb_bm25,
- * db/rank.h) with a weight per indexed column. Scores of different indexes
- * are not strictly comparable; the weights put a title or a name (10) above
- * a summary or an alias (3), above body text and quotes (1). */
-#define RANK_SQL(fts, weights)                                                                 \
-    "SELECT rowid, wb_bm25(" fts ", '" fts "', :version, :q, " weights ") FROM " fts           \
-    " WHERE " fts " MATCH :q ORDER BY rowid DESC LIMIT :candidates"
+/* An index's newest matches of :q above rowid :above (FTS5 walks rowids
+ * backwards without sorting), each with the parts of its rank: bm25 (as
+ * wb_bm25_parts, db/rank.h) with a weight per indexed column. Scores of
+ * different indexes are not strictly comparable; the weights put a title
+ * or a name (10) above a summary or an alias (3), above body text and
+ * quotes (1). They are whole numbers, so every weighted count is one and
+ * db/candidates.c keeps it exactly. */
+#define PARTS_SQL(fts, weights)                                                                \
+    "SELECT rowid, wb_bm25_parts(" fts ", '" fts "', :version, :q, " weights ") FROM " fts     \
+    " WHERE " fts " MATCH :q AND rowid > :above ORDER BY rowid DESC LIMIT :candidates"
+/* The same parts for one row: the query's basis when no new row gives it. */
+#define BASIS_SQL(fts, weights)                                                                \
+    "SELECT wb_bm25_parts(" fts ", '" fts "', :version, :q, " weights ") FROM " fts            \
+    " WHERE " fts " MATCH :q AND rowid = :row"
 
 struct search_source {
     const char *type;
-    const char *rank_sql; /* RANK_SQL */
+    const char *fts;       /* the index, as fts_rewrites names it */
+    const char *parts_sql; /* PARTS_SQL */
+    const char *basis_sql; /* BASIS_SQL */
+    const char *top_sql;   /* the index's largest rowid */
     const char *hit_sql; /* slug, title, snippet of one hit: ?1 MATCH, ?2 id */
     const char *path;
 };
 
+#define SOURCE_SQL(fts, weights)                                                               \
+    fts, PARTS_SQL(fts, weights), BASIS_SQL(fts, weights),                                     \
+        "SELECT rowid FROM " fts " ORDER BY rowid DESC LIMIT 1"
+
 /* In type order: hits of equal rank are ordered by type, then id. */
 static const struct search_source sources[] = {
-    {"article", RANK_SQL("article_fts", "10.0, 3.0, 1.0"),
+    {"article", SOURCE_SQL("article_fts", "10.0, 3.0, 1.0"),
      "SELECT a.slug, a.title, " SNIPPET("article_fts")
      " FROM article_fts JOIN articles a ON a.id = article_fts.rowid"
      " WHERE article_fts MATCH ?1 AND article_fts.rowid = ?2",
      "/v1/articles/"},
-    {"entity", RANK_SQL("entity_fts", "10.0, 3.0"),
+    {"entity", SOURCE_SQL("entity_fts", "10.0, 3.0"),
      "SELECT e.slug, e.name, " SNIPPET("entity_fts")
      " FROM entity_fts JOIN entities e ON e.id = entity_fts.rowid"
      " WHERE entity_fts MATCH ?1 AND entity_fts.rowid = ?2",
      "/v1/entities/"},
-    {"quote", RANK_SQL("quote_fts", "1.0"),
+    {"quote", SOURCE_SQL("quote_fts", "1.0"),
      "SELECT q.slug, CASE WHEN length(q.text) > 120 THEN substr(q.text, 1, 119) || '\xe2\x80\xa6'"
      " ELSE q.text END, " SNIPPET("quote_fts")
      " FROM quote_fts JOIN quotes q ON q.id = quote_fts.rowid"
@@ -478,39 +493,192 @@ static void best_add(struct best_hits *best, const struct hit *hit)
         best->count++;
 }
 
-/* Ranks one index's candidates (RANK_SQL) into best, keeping those after
- * the cursor, if any. One more match is asked for: it says whether the index holds
- * more than were ranked (*capped), and is not ranked itself. Asking that
- * of a separate statement walked the same rowids a second time, a third
- * of a first-time search's cost. */
+/* ---- candidates ------------------------------------------------------------ */
+
+/* One integer `sql` answers with ?1 bound to `text` (may be NULL): false
+ * on failure or no row. */
+static bool read_one_integer(struct db *db, const char *sql, const char *text, int64_t *value)
+{
+    sqlite3_stmt *st = conn_stmt(db, sql);
+    if (st == NULL)
+        return false;
+    if (text != NULL)
+        conn_bind_text(st, 1, text);
+    bool got = sqlite3_step(st) == SQLITE_ROW;
+    if (got)
+        *value = sqlite3_column_int64(st, 0);
+    conn_done(st);
+    return got;
+}
+
+/* The key a list is kept under: the store's file (a process may open more
+ * than one), the index and the MATCH expression. NULL when the list may not
+ * be kept: rows a write transaction has not committed could still be rolled
+ * back, and an index that fts_rewrites does not follow could have changed
+ * anywhere. Else *rewritten is the index's last rewrite. malloc'd. */
+static char *candidates_key(struct db *db, const struct search_source *source, const char *match,
+                            int64_t *rewritten)
+{
+    char *key = NULL;
+    const char *file = sqlite3_db_filename(db->handle, "main");
+    if (sqlite3_txn_state(db->handle, "main") == SQLITE_TXN_WRITE ||
+        !read_one_integer(db, "SELECT version FROM fts_rewrites WHERE fts = ?1", source->fts,
+                          rewritten) ||
+        asprintf(&key, "%016llx\x1f%s\x1f%s", (unsigned long long)text_hash(file ? file : ""),
+                 source->fts, match) < 0)
+        return NULL;
+    return key;
+}
+
+/* Appends a wb_bm25_parts row of `phrases` phrases to c, taking the basis
+ * from it. */
+static bool append_parts(struct candidates *c, int phrases, int64_t rowid, const void *blob,
+                         size_t bytes)
+{
+    double freq[RANK_PHRASES_MAX];
+    int tokens = 0;
+    if (c->count == c->capacity || !rank_parts_read(blob, bytes, &c->basis, &tokens, freq) ||
+        c->basis.phrases != phrases)
+        return false;
+    c->rowids[c->count] = rowid;
+    c->tokens[c->count] = tokens;
+    memcpy(c->freq + c->count * (size_t)c->basis.phrases, freq,
+           (size_t)c->basis.phrases * sizeof *freq);
+    c->count++;
+    return true;
+}
+
+/* The basis of the query at this version, read on one row the query still
+ * matches: used when no row was added on top to give it. */
+static enum db_status read_basis(struct db *db, const struct search_source *source,
+                                 const char *match, int64_t version, int64_t row,
+                                 struct rank_basis *basis)
+{
+    double freq[RANK_PHRASES_MAX];
+    int tokens = 0;
+    sqlite3_stmt *st = conn_stmt(db, source->basis_sql);
+    if (st == NULL)
+        return DB_ERR;
+    bind_named_text(st, ":q", match);
+    bind_named_int(st, ":version", version);
+    bind_named_int(st, ":row", row);
+    int step = sqlite3_step(st);
+    enum db_status rc = DB_OK;
+    if (step != SQLITE_ROW)
+        rc = step == SQLITE_DONE ? DB_ERR : step_failure(db, step);
+    else if (!rank_parts_read(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                              basis, &tokens, freq))
+        rc = DB_ERR;
+    conn_done(st);
+    return rc;
+}
+
+/* The index's SEARCH_CANDIDATES newest matches at `version`, into the
+ * empty `out`: the rows above kept->top_rowid read with their parts, then
+ * the kept rows (NULL kept: all of them read). One more match is asked
+ * for: it says whether the index holds more (capped), and is not kept.
+ * Asking that of a separate statement walked the same rowids a second
+ * time, a third of a first-time search's cost. */
+static enum db_status read_candidates(struct db *db, const struct search_source *source,
+                                      const char *match, int64_t version,
+                                      const struct candidates *kept, struct candidates *out)
+{
+    int64_t top = 0;
+    if (!read_one_integer(db, source->top_sql, NULL, &top))
+        top = 0; /* an empty index */
+    /* A list statement, so db_explain_last shows its plan (a search of one
+     * type is its index's alone). */
+    int phrases = rank_phrase_count(match);
+    sqlite3_stmt *st = conn_list_stmt(db, source->parts_sql);
+    if (st == NULL || phrases < 0 || !candidates_reserve(out, SEARCH_CANDIDATES, phrases)) {
+        conn_done(st);
+        return DB_ERR;
+    }
+    bind_named_text(st, ":q", match);
+    bind_named_int(st, ":version", version);
+    bind_named_int(st, ":above", kept != NULL ? kept->top_rowid : 0);
+    bind_named_int(st, ":candidates", (int64_t)SEARCH_CANDIDATES + 1);
+    int step;
+    enum db_status rc = DB_OK;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->count == SEARCH_CANDIDATES) {
+            out->capped = true;
+            break;
+        }
+        if (!append_parts(out, phrases, sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+                          (size_t)sqlite3_column_bytes(st, 1))) {
+            rc = DB_ERR;
+            break;
+        }
+    }
+    if (rc == DB_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = step_failure(db, step);
+    conn_done(st);
+    if (rc != DB_OK || kept == NULL)
+        goto done;
+
+    /* The kept rows, after the new ones, as many as there is room for. */
+    if (kept->count > 0 && out->count == 0)
+        rc = read_basis(db, source, match, version, kept->rowids[0], &out->basis);
+    if (rc != DB_OK)
+        goto done;
+    if (kept->count > 0 && (kept->basis.phrases != phrases || out->basis.phrases != phrases)) {
+        rc = DB_ERR;
+        goto done;
+    }
+    size_t room = SEARCH_CANDIDATES - out->count, taken = kept->count < room ? kept->count : room;
+    size_t cells = (size_t)phrases;
+    memcpy(out->rowids + out->count, kept->rowids, taken * sizeof *out->rowids);
+    memcpy(out->tokens + out->count, kept->tokens, taken * sizeof *out->tokens);
+    memcpy(out->freq + out->count * cells, kept->freq, taken * cells * sizeof *out->freq);
+    out->count += taken;
+    out->capped = out->capped || kept->capped || taken < kept->count;
+done:
+    out->version = version;
+    out->top_rowid = top;
+    return rc;
+}
+
+/* Ranks one index's candidates into best, keeping those after the cursor,
+ * if any: from the list kept at this version, or kept at an earlier one
+ * and brought up to date, or read whole. The list made is kept. */
 static enum db_status rank_candidates(struct db *db, const struct search_source *source,
                                       const char *match, int64_t version,
                                       const struct hit *after, struct best_hits *best,
                                       bool *capped)
 {
-    /* A list statement, so db_explain_last shows its plan (a search of one
-     * type is its index's alone). */
-    sqlite3_stmt *st = conn_list_stmt(db, source->rank_sql);
-    if (st == NULL)
-        return DB_ERR;
-    bind_named_text(st, ":q", match);
-    bind_named_int(st, ":version", version);
-    bind_named_int(st, ":candidates", (int64_t)SEARCH_CANDIDATES + 1);
-    int step, ranked = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (ranked++ == SEARCH_CANDIDATES) {
-            *capped = true;
-            break;
-        }
-        struct hit hit = {.source = source,
-                          .id = sqlite3_column_int64(st, 0),
-                          .rank = sqlite3_column_double(st, 1)};
+    struct candidates kept = {0}, now = {0};
+    int64_t rewritten = 0;
+    enum db_status rc = DB_OK;
+
+    char *key = candidates_key(db, source, match, &rewritten);
+    bool usable = key != NULL && candidates_lookup(key, &kept) && kept.version <= version &&
+                  rewritten <= kept.version;
+    if (usable)
+        candidates_note_reuse();
+    if (usable && kept.version == version) {
+        now = kept;
+        kept = (struct candidates){0};
+    } else {
+        rc = read_candidates(db, source, match, version, usable ? &kept : NULL, &now);
+        if (rc == DB_OK && key != NULL)
+            candidates_keep(key, &now);
+    }
+    for (size_t i = 0; rc == DB_OK && i < now.count; i++) {
+        struct hit hit = {
+            .source = source,
+            .id = now.rowids[i],
+            .rank = rank_score(&now.basis, now.freq + i * (size_t)now.basis.phrases,
+                               now.tokens[i]),
+        };
         if (after == NULL || hit_order(&hit, after) > 0)
             best_add(best, &hit);
     }
-    enum db_status rc =
-        step == SQLITE_ROW || step == SQLITE_DONE ? DB_OK : step_failure(db, step);
-    conn_done(st);
+    if (now.capped)
+        *capped = true;
+    candidates_clear(&kept);
+    candidates_clear(&now);
+    free(key);
     return rc;
 }
 

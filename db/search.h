@@ -38,7 +38,10 @@
  * Only the SEARCH_CANDIDATES newest matches of each type are ranked (by id,
  * which grows with each write); *capped tells that some type had more. A
  * word found in half of a million articles is then ranked in milliseconds,
- * and a query precise enough to matter is ranked whole.
+ * and a query precise enough to matter is ranked whole. Each index's list
+ * is kept (db/candidates.h): a later search of the same words, after
+ * writes that only added rows on top, reads those rows alone and scores
+ * the kept ones again, with the same result as reading them all.
  *
  * DB_INVALID for a malformed query (db_search_compile says why), an unknown
  * type, a key that db_search_is_key refuses, or a query the index itself

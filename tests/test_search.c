@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "db/articles.h"
+#include "db/candidates.h"
 #include "db/conn.h"
 #include "db/doc_sizes.h"
 #include "db/entities.h"
@@ -1126,6 +1127,175 @@ Test(search_store, term_counts_are_saved_when_the_store_closes_and_used_after_a_
     sqlite3_close(raw);
 }
 
+/* ---- candidates kept across versions ------------------------------------- */
+
+/* A search's page, cursor and cap as one text, to compare two searches. */
+static char *search_text(struct db *db, const char *query, const char *type,
+                         const struct keyset *after, int limit, struct keyset *next)
+{
+    json_t *items = NULL;
+    bool capped = false;
+    cr_assert_eq(db_search(db, query, type, after, limit, &items, next, &capped), DB_OK, "%s",
+                 query);
+    json_t *all = json_pack("{s:o, s:b, s:s, s:I}", "items", items, "capped", capped, "next",
+                            next->set ? next->key : "", "next_id", (json_int_t)next->id);
+    char *text = json_dumps(all, JSON_SORT_KEYS);
+    json_decref(all);
+    return text;
+}
+
+#define KEPT_QUERIES 6
+static const char *const kept_queries[KEPT_QUERIES] = {
+    "defense minister", "memorandum", "defen*", "\"defense minister\"", "minister -nato",
+    "sign",
+};
+
+/* Every query's first two pages, as `texts[query][page]`. */
+static void search_all(struct db *db, char *texts[KEPT_QUERIES][2])
+{
+    for (int q = 0; q < KEPT_QUERIES; q++) {
+        struct keyset next, after;
+        texts[q][0] = search_text(db, kept_queries[q], NULL, NULL, 2, &next);
+        after = next;
+        texts[q][1] = after.set ? search_text(db, kept_queries[q], NULL, &after, 2, &next)
+                                : strdup("");
+    }
+}
+
+/* After the write, each query ranked from the lists kept before it must
+ * give what a process that kept nothing gives, page by page. Returns how
+ * many index searches used a kept list. */
+static long long kept_matches_fresh(struct db *db, const char *write_sql, int64_t article,
+                                    const char *patch)
+{
+    char *before[KEPT_QUERIES][2], *kept[KEPT_QUERIES][2], *fresh[KEPT_QUERIES][2];
+    search_all(db, before);
+    write_once(write_sql, article, patch);
+    long long reused = candidates_reused();
+    search_all(db, kept);
+    reused = candidates_reused() - reused;
+    rank_forget();
+    search_all(db, fresh);
+    for (int q = 0; q < KEPT_QUERIES; q++)
+        for (int page = 0; page < 2; page++) {
+            cr_assert_str_eq(kept[q][page], fresh[q][page], "\"%s\", page %d", kept_queries[q],
+                             page + 1);
+            free(before[q][page]);
+            free(kept[q][page]);
+            free(fresh[q][page]);
+        }
+    return reused;
+}
+
+Test(search_store, kept_candidates_rank_as_a_fresh_reading_does_after_any_write)
+{
+    struct db *db = open_with_sample();
+    rank_forget();
+    /* Rows on top that match some queries (a new row gives the basis) and
+     * not others (the basis is read on a kept row). */
+    cr_assert_gt(kept_matches_fresh(db, ADDED_ARTICLE(1000), 0, NULL), 0);
+    cr_assert_gt(kept_matches_fresh(db, ADDED_QUOTE(1000, "1000"), 0, NULL), 0);
+    cr_assert_gt(kept_matches_fresh(db, BULWARK_ARTICLES, 0, NULL), 0);
+    /* A write to no index: the lists are scored again as they are. */
+    cr_assert_gt(kept_matches_fresh(db, "UPDATE articles SET source = 'Other Wire' WHERE id = 1000",
+                                    0, NULL),
+                 0);
+    /* A row below the largest, an edit, a delete: the article index is
+     * read whole again (the quote index's list still serves). */
+    kept_matches_fresh(db, ADDED_ARTICLE(900), 0, NULL);
+    kept_matches_fresh(db, NULL, 1000, "{\"title\": \"Quiet\", \"body\": \"Signed nothing.\"}");
+    kept_matches_fresh(db, NULL, 900, NULL);
+}
+
+Test(search_store, a_rewritten_index_is_read_whole_again)
+{
+    struct db *db = open_with_sample();
+    json_t *items = NULL;
+    struct keyset next;
+    bool capped;
+    rank_forget();
+    cr_assert_eq(db_search(db, "defense", "article", NULL, 5, &items, &next, &capped), DB_OK);
+    json_decref(items);
+
+    write_once(ADDED_ARTICLE(1000), 0, NULL);
+    long long reused = candidates_reused();
+    cr_assert_eq(db_search(db, "defense", "article", NULL, 5, &items, &next, &capped), DB_OK);
+    cr_assert_eq(candidates_reused() - reused, 1, "rows on top: the kept list serves");
+    cr_assert_eq(json_integer_value(json_object_get(json_array_get(items, 0), "id")), 1000);
+    json_decref(items);
+
+    write_once(NULL, 1000, "{\"title\": \"Quiet\", \"body\": \"Nothing said.\"}");
+    reused = candidates_reused();
+    cr_assert_eq(db_search(db, "defense", "article", NULL, 5, &items, &next, &capped), DB_OK);
+    cr_assert_eq(candidates_reused() - reused, 0, "an edit: the kept list must not serve");
+    size_t i;
+    json_t *item;
+    json_array_foreach(items, i, item)
+        cr_assert_neq(json_integer_value(json_object_get(item, "id")), 1000, "the edit is missed");
+    json_decref(items);
+}
+
+/* One list of `rows` rows of two phrases, as read at `version`. */
+static struct candidates list_of(int64_t version, size_t rows, double first_freq)
+{
+    struct candidates c = {.version = version, .top_rowid = (int64_t)rows,
+                           .basis = {.phrases = 2, .avgdl = 7.5, .idf = {0.5, 1.5}}};
+    cr_assert(candidates_reserve(&c, rows, 2));
+    for (size_t i = 0; i < rows; i++) {
+        c.rowids[i] = (int64_t)(rows - i);
+        c.tokens[i] = (int32_t)(i % 50 + 1);
+        c.freq[2 * i] = i == 0 ? first_freq : (double)(i % 3);
+        c.freq[2 * i + 1] = 10.0;
+    }
+    c.count = rows;
+    return c;
+}
+
+Test(search_store, kept_lists_come_back_whole_and_stay_within_their_memory)
+{
+    rank_forget();
+    struct candidates made = list_of(7, 1000, 13.0), back = {0};
+    candidates_keep("a", &made);
+    cr_assert(candidates_lookup("a", &back));
+    cr_assert_eq(back.version, 7);
+    cr_assert_eq(back.count, 1000);
+    cr_assert_eq(back.basis.phrases, 2);
+    cr_assert(memcmp(back.rowids, made.rowids, 1000 * sizeof *made.rowids) == 0);
+    cr_assert(memcmp(back.tokens, made.tokens, 1000 * sizeof *made.tokens) == 0);
+    cr_assert(memcmp(back.freq, made.freq, 2000 * sizeof *made.freq) == 0);
+    candidates_clear(&back);
+
+    /* An older reading never replaces a newer one. */
+    struct candidates older = list_of(6, 10, 1.0);
+    candidates_keep("a", &older);
+    cr_assert(candidates_lookup("a", &back));
+    cr_assert_eq(back.version, 7);
+    candidates_clear(&back);
+    candidates_clear(&older);
+
+    /* A count that is not a whole number is not kept at all. */
+    struct candidates fractional = list_of(8, 10, 2.5);
+    candidates_keep("b", &fractional);
+    cr_assert_not(candidates_lookup("b", &back));
+    candidates_clear(&fractional);
+
+    /* Past CANDIDATES_BYTES_MAX the least recently used go first. */
+    size_t lists = CANDIDATES_BYTES_MAX / (1000 * 16) + 20;
+    char key[32];
+    for (size_t i = 0; i < lists; i++) {
+        snprintf(key, sizeof key, "list %zu", i);
+        candidates_keep(key, &made);
+        cr_assert(candidates_lookup("list 0", &back), "the list used most recently went");
+        candidates_clear(&back);
+    }
+    cr_assert_not(candidates_lookup("list 1", &back), "nothing gave way");
+    snprintf(key, sizeof key, "list %zu", lists - 1);
+    cr_assert(candidates_lookup(key, &back));
+    candidates_clear(&back);
+    candidates_clear(&made);
+    rank_forget();
+}
+
 /* ---- rows indexed at commit ---------------------------------------------- */
 
 /* One write of the open batch, as the write thread runs it: `sql` in its
@@ -1562,6 +1732,40 @@ Test(search_cap, the_cap_is_exact)
     size_t i;
     json_t *id;
     json_array_foreach(ids, i, id) cr_assert_neq(json_integer_value(id), left_out);
+    http_result_free(&oldest);
+    json_decref(ids);
+}
+
+/* The cap holds when the ranked list kept for a word is brought up to
+ * date after a write (db/candidates.h): a new match at the cap pushes the
+ * oldest out, and the answer then says it is no longer complete. */
+Test(search_cap, a_new_match_at_the_cap_pushes_the_oldest_out)
+{
+    json_t *basis = basis_of("/v1/search?q=gnu&type=article");
+    cr_assert(json_is_true(json_object_get(basis, "complete")));
+    json_decref(basis);
+    char slug[128];
+    post_article("Another gnu", "A gnu crossed the river.", slug, sizeof slug);
+
+    basis = basis_of("/v1/search?q=gnu&type=article");
+    cr_assert(json_is_false(json_object_get(basis, "complete")));
+    json_decref(basis);
+    json_t *ids = http_walk(ts, "/v1/search?q=gnu&type=article&limit=100");
+    cr_assert_eq(json_array_size(ids), SEARCH_CANDIDATES);
+    char added_path[200];
+    snprintf(added_path, sizeof added_path, "/v1/articles/%s", slug);
+    struct http_result added = http_get(ts, added_path);
+    struct http_result oldest = http_get(ts, "/v1/articles/zebra-0005");
+    bool has_added = false;
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id) {
+        has_added |= json_integer_value(id) == json_integer_value(json_object_get(added.json, "id"));
+        cr_assert_neq(json_integer_value(id), json_integer_value(json_object_get(oldest.json, "id")),
+                      "the oldest gnu is still ranked");
+    }
+    cr_assert(has_added, "the new gnu is not ranked");
+    http_result_free(&added);
     http_result_free(&oldest);
     json_decref(ids);
 }
