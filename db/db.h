@@ -188,3 +188,7 @@ enum db_status db_documents_build(struct store *store, int64_t *articles);
 /* Forgets every kept document and empties the file they are in (it only
  * grows while the store is open). */
 void store_documents_reset(struct store *store);
+
+/* Whether the kept documents' file is mostly forgotten text (see
+ * documents_mostly_forgotten): worth rebuilding. */
+bool store_documents_mostly_forgotten(struct store *store);

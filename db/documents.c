@@ -296,6 +296,18 @@ void documents_reset(struct documents *docs)
     pthread_mutex_unlock(&docs->lock);
 }
 
+/* Forgotten text a rebuild is not worth making for. */
+#define REBUILD_SLACK (1u << 20)
+
+bool documents_mostly_forgotten(struct documents *docs)
+{
+    pthread_mutex_lock(&docs->lock);
+    uint64_t forgotten = docs->file_end - sizeof(struct file_header) - docs->live;
+    bool mostly = forgotten > docs->live + REBUILD_SLACK;
+    pthread_mutex_unlock(&docs->lock);
+    return mostly;
+}
+
 void documents_counts(const struct documents *docs, uint64_t *served, uint64_t *kept)
 {
     *served = atomic_load(&docs->served);

@@ -66,6 +66,11 @@ void documents_offer(struct documents *docs, int64_t id, int64_t version, const 
  * them: a reader could be reading a record the file no longer holds. */
 void documents_reset(struct documents *docs);
 
+/* Whether the file holds more forgotten text than kept documents, and
+ * over REBUILD_SLACK of it: then `wirebase documents` rebuilds it rather
+ * than add to it (past the limit above it would keep nothing at all). */
+bool documents_mostly_forgotten(struct documents *docs);
+
 /* How many documents were served from the file and how many offered were
  * kept, since the process started (for tests and /metrics). */
 void documents_counts(const struct documents *docs, uint64_t *served, uint64_t *kept);

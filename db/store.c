@@ -500,6 +500,11 @@ void store_documents_reset(struct store *store)
         documents_reset(store->docs);
 }
 
+bool store_documents_mostly_forgotten(struct store *store)
+{
+    return store->docs != NULL && documents_mostly_forgotten(store->docs);
+}
+
 void store_documents_counts(const struct store *store, uint64_t *served, uint64_t *kept)
 {
     *served = *kept = 0;

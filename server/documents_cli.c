@@ -15,7 +15,8 @@ static const char documents_usage[] =
     "  renders every article of the database and keeps it in PATH-docs, as a server\n"
     "  does for each article it reads: a server started on the database then answers\n"
     "  an article by id with one read. Documents already kept are left as they are;\n"
-    "  --rebuild empties the file first (it only grows while a server writes). Stop\n"
+    "  --rebuild empties the file first (it only grows while a server writes), as is\n"
+    "  done anyway when it holds more forgotten documents than kept ones. Stop\n"
     "  the server first: one process at a time keeps the documents.\n"
     "\n"
     "  --db PATH        the database (WIREBASE_DB, default ./wirebase.db)\n"
@@ -68,6 +69,14 @@ int documents_cli_run(int argc, char **argv)
                         " on it? see the message above)\n", cfg.db_path);
         store_close(store);
         return EXIT_FAILED;
+    }
+    /* Writes only add to the file; once it is mostly forgotten text, adding
+     * the missing documents would leave it so (or, past its limit, keep
+     * nothing): it is built again from empty instead. */
+    if (!rebuild && store_documents_mostly_forgotten(store)) {
+        fprintf(stderr, "wirebase documents: %s-docs is mostly forgotten documents: rebuilding"
+                        " it from empty\n", cfg.db_path);
+        rebuild = true;
     }
     if (rebuild)
         store_documents_reset(store);

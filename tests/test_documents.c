@@ -405,6 +405,49 @@ Test(documents_kept, a_second_process_does_not_share_them)
     store_close(store);
 }
 
+/* `wirebase documents` rebuilds a file that writes have left mostly
+ * forgotten text, rather than add to it. */
+Test(documents_kept, a_file_of_mostly_forgotten_documents_says_so)
+{
+    char err[200];
+    struct documents *docs = documents_open(path, "unit", 7, err, sizeof err);
+    cr_assert_not_null(docs, "%s", err);
+    cr_assert_not(documents_mostly_forgotten(docs), "an empty file");
+
+    /* Eight documents of 200 KB each, all kept. */
+    size_t len = 200 * 1024;
+    char *big = malloc(len);
+    cr_assert_not_null(big);
+    memset(big, 'x', len);
+    big[0] = '"';
+    big[len - 1] = '"';
+    for (int64_t id = 1; id <= 8; id++)
+        documents_offer(docs, id, 7, big, len, "2010-09-15T00:00:00Z");
+    cr_assert_not(documents_mostly_forgotten(docs), "every document is kept");
+
+    /* Writes forget five (1 MB forgotten, against 600 KB kept and the
+     * 1 MiB of slack), then two more (1.4 MB, against 200 KB). */
+    documents_writer_enter(docs);
+    documents_writer_began(docs, 7);
+    for (int64_t id = 1; id <= 5; id++)
+        documents_forget(docs, id);
+    documents_writer_committed(docs, 8);
+    documents_writer_leave(docs, 8);
+    cr_assert_not(documents_mostly_forgotten(docs), "1 MB forgotten is not worth a rebuild");
+    documents_writer_enter(docs);
+    documents_writer_began(docs, 8);
+    documents_forget(docs, 6);
+    documents_forget(docs, 7);
+    documents_writer_committed(docs, 9);
+    documents_writer_leave(docs, 9);
+    cr_assert(documents_mostly_forgotten(docs));
+
+    documents_reset(docs);
+    cr_assert_not(documents_mostly_forgotten(docs), "a rebuilt file");
+    free(big);
+    documents_close(docs, false);
+}
+
 /* The rule that keeps a stale rendering out: a document is kept only for
  * the published version and while no write is open. */
 Test(documents_kept, a_document_is_kept_only_at_the_published_version_between_writes)
