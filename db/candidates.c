@@ -12,7 +12,6 @@
  * bits (16 bytes a row for a two-word search, against 28 as doubles). */
 struct slot {
     char *key; /* NULL for a free slot */
-    uint64_t hash, used;
     int64_t version, top_rowid;
     bool capped;
     struct rank_basis basis;
@@ -23,6 +22,9 @@ struct slot {
 };
 
 static struct slot slots[SLOTS];
+/* Each slot's key hash (0: free) and last use, apart from the slots so a
+ * lookup reads 8 KiB rather than a line of every slot. */
+static uint64_t hashes[SLOTS], last_used[SLOTS];
 static size_t kept_bytes;
 static uint64_t ticks;
 static long long reused;
@@ -57,29 +59,38 @@ static void slot_free(struct slot *s)
     *s = (struct slot){0};
 }
 
-/* Empties a slot of the table; under the lock. */
-static void slot_clear(struct slot *s)
+/* Empties slot i of the table; under the lock. */
+static void slot_clear(size_t i)
 {
-    kept_bytes -= s->bytes;
-    slot_free(s);
+    kept_bytes -= slots[i].bytes;
+    slot_free(&slots[i]);
+    hashes[i] = 0;
 }
 
-/* The slot keeping key; under the lock. */
-static struct slot *find(const char *key, uint64_t hash)
+/* A key's hash, never 0 (a free slot's). */
+static uint64_t hash_of(const char *key)
+{
+    uint64_t h = text_hash(key);
+    return h != 0 ? h : 1;
+}
+
+/* The index of the slot keeping key, or SLOTS; under the lock. */
+static size_t find(const char *key, uint64_t hash)
 {
     for (size_t i = 0; i < SLOTS; i++)
-        if (slots[i].key != NULL && slots[i].hash == hash && strcmp(slots[i].key, key) == 0)
-            return &slots[i];
-    return NULL;
+        if (hashes[i] == hash && strcmp(slots[i].key, key) == 0)
+            return i;
+    return SLOTS;
 }
 
 bool candidates_lookup(const char *key, struct candidates *out)
 {
     bool found = false;
     pthread_mutex_lock(&lock);
-    struct slot *s = find(key, text_hash(key));
+    size_t at = find(key, hash_of(key));
+    struct slot *s = at < SLOTS ? &slots[at] : NULL;
     if (s != NULL && candidates_reserve(out, s->count, s->basis.phrases)) {
-        s->used = ++ticks;
+        last_used[at] = ++ticks;
         out->version = s->version;
         out->top_rowid = s->top_rowid;
         out->capped = s->capped;
@@ -125,48 +136,51 @@ static bool compact(const struct candidates *c, struct slot *s)
     return true;
 }
 
-/* The least recently used slot; under the lock. */
-static struct slot *oldest(void)
+/* The index of the least recently used slot (one is in use); under the
+ * lock. */
+static size_t oldest(void)
 {
-    struct slot *old = NULL;
+    size_t old = SLOTS;
     for (size_t i = 0; i < SLOTS; i++)
-        if (slots[i].key != NULL && (old == NULL || slots[i].used < old->used))
-            old = &slots[i];
+        if (hashes[i] != 0 && (old == SLOTS || last_used[i] < last_used[old]))
+            old = i;
     return old;
 }
 
 void candidates_keep(const char *key, const struct candidates *c)
 {
     struct slot made = {0};
-    uint64_t hash = text_hash(key);
+    uint64_t hash = hash_of(key);
     if (!compact(c, &made) || made.bytes > CANDIDATES_BYTES_MAX ||
         (made.key = strdup(key)) == NULL) {
         slot_free(&made);
         return;
     }
-    made.hash = hash;
 
     pthread_mutex_lock(&lock);
-    struct slot *same = find(key, hash);
-    if (same != NULL && same->version > made.version) {
+    size_t same = find(key, hash);
+    if (same < SLOTS && slots[same].version > made.version) {
         pthread_mutex_unlock(&lock);
         slot_free(&made);
         return;
     }
-    if (same != NULL)
+    if (same < SLOTS)
         slot_clear(same);
-    struct slot *target = NULL;
-    for (size_t i = 0; i < SLOTS && target == NULL; i++)
-        if (slots[i].key == NULL)
-            target = &slots[i];
-    while (target == NULL || kept_bytes + made.bytes > CANDIDATES_BYTES_MAX) {
-        struct slot *old = oldest();
+    size_t target = SLOTS;
+    for (size_t i = 0; i < SLOTS && target == SLOTS; i++)
+        if (hashes[i] == 0)
+            target = i;
+    while (target == SLOTS || kept_bytes + made.bytes > CANDIDATES_BYTES_MAX) {
+        size_t old = oldest();
+        if (old == SLOTS)
+            break; /* nothing left to free: kept_bytes is 0 */
         slot_clear(old);
-        if (target == NULL)
+        if (target == SLOTS)
             target = old;
     }
-    made.used = ++ticks;
-    *target = made;
+    slots[target] = made;
+    hashes[target] = hash;
+    last_used[target] = ++ticks;
     kept_bytes += made.bytes;
     pthread_mutex_unlock(&lock);
 }
@@ -175,8 +189,8 @@ void candidates_forget(void)
 {
     pthread_mutex_lock(&lock);
     for (size_t i = 0; i < SLOTS; i++)
-        if (slots[i].key != NULL)
-            slot_clear(&slots[i]);
+        if (hashes[i] != 0)
+            slot_clear(i);
     pthread_mutex_unlock(&lock);
 }
 
