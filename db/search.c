@@ -549,7 +549,8 @@ static bool append_parts(struct candidates *c, int phrases, int64_t rowid, const
 }
 
 /* The basis of the query at this version, read on one row the query still
- * matches: used when no row was added on top to give it. */
+ * matches: used when no row was added on top to give it. DB_NOT_FOUND if
+ * the row no longer matches (the kept list is then of no use). */
 static enum db_status read_basis(struct db *db, const struct search_source *source,
                                  const char *match, int64_t version, int64_t row,
                                  struct rank_basis *basis)
@@ -565,7 +566,7 @@ static enum db_status read_basis(struct db *db, const struct search_source *sour
     int step = sqlite3_step(st);
     enum db_status rc = DB_OK;
     if (step != SQLITE_ROW)
-        rc = step == SQLITE_DONE ? DB_ERR : step_failure(db, step);
+        rc = step == SQLITE_DONE ? DB_NOT_FOUND : step_failure(db, step);
     else if (!rank_parts_read(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
                               basis, &tokens, freq))
         rc = DB_ERR;
@@ -575,7 +576,8 @@ static enum db_status read_basis(struct db *db, const struct search_source *sour
 
 /* The index's SEARCH_CANDIDATES newest matches at `version`, into the
  * empty `out`: the rows above kept->top_rowid read with their parts, then
- * the kept rows (NULL kept: all of them read). One more match is asked
+ * the kept rows (NULL kept: all of them read). DB_NOT_FOUND when the kept
+ * list turns out not to fit this version. One more match is asked
  * for: it says whether the index holds more (capped), and is not kept.
  * Asking that of a separate statement walked the same rowids a second
  * time, a third of a first-time search's cost. */
@@ -623,7 +625,7 @@ static enum db_status read_candidates(struct db *db, const struct search_source 
     if (rc != DB_OK)
         goto done;
     if (kept->count > 0 && (kept->basis.phrases != phrases || out->basis.phrases != phrases)) {
-        rc = DB_ERR;
+        rc = DB_NOT_FOUND;
         goto done;
     }
     size_t room = SEARCH_CANDIDATES - out->count, taken = kept->count < room ? kept->count : room;
@@ -661,6 +663,12 @@ static enum db_status rank_candidates(struct db *db, const struct search_source 
         kept = (struct candidates){0};
     } else {
         rc = read_candidates(db, source, match, version, usable ? &kept : NULL, &now);
+        if (rc == DB_NOT_FOUND) {
+            /* Never expected (fts_rewrites records every other change);
+             * if it happens, the list is read whole, as if none was kept. */
+            candidates_clear(&now);
+            rc = read_candidates(db, source, match, version, NULL, &now);
+        }
         if (rc == DB_OK && key != NULL)
             candidates_keep(key, &now);
     }
