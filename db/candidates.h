@@ -55,6 +55,7 @@ void candidates_keep(const char *key, const struct candidates *c);
 /* Forgets every kept list (a new process has none). */
 void candidates_forget(void);
 
-/* How many searches of one index used a kept list since start (for tests). */
-long long candidates_reused(void);
+/* Counts one search of one index that used a kept list (db/search.c), and
+ * how many did since start (for tests). */
 void candidates_note_reuse(void);
+long long candidates_reused(void);
