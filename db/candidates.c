@@ -151,19 +151,16 @@ void candidates_keep(const char *key, const struct candidates *c)
 {
     struct slot made = {0};
     uint64_t hash = hash_of(key);
-    if (!compact(c, &made) || made.bytes > CANDIDATES_BYTES_MAX ||
-        (made.key = strdup(key)) == NULL) {
-        slot_free(&made);
-        return;
-    }
+    bool locked = false;
 
+    if (!compact(c, &made) || made.bytes > CANDIDATES_BYTES_MAX ||
+        (made.key = strdup(key)) == NULL)
+        goto done;
     pthread_mutex_lock(&lock);
+    locked = true;
     size_t same = find(key, hash);
-    if (same < SLOTS && slots[same].version > made.version) {
-        pthread_mutex_unlock(&lock);
-        slot_free(&made);
-        return;
-    }
+    if (same < SLOTS && slots[same].version > made.version)
+        goto done;
     if (same < SLOTS)
         slot_clear(same);
     size_t target = SLOTS;
@@ -182,7 +179,11 @@ void candidates_keep(const char *key, const struct candidates *c)
     hashes[target] = hash;
     last_used[target] = ++ticks;
     kept_bytes += made.bytes;
-    pthread_mutex_unlock(&lock);
+    made = (struct slot){0}; /* the table's now */
+done:
+    if (locked)
+        pthread_mutex_unlock(&lock);
+    slot_free(&made);
 }
 
 void candidates_forget(void)

@@ -456,7 +456,9 @@ static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *h
         rc = api->xQueryPhrase(fts, i, &made.rows, count_row);
         tally(&walks);
     }
-    if (rc == SQLITE_OK && keyed)
+    /* Not a count made inside a write transaction: rolled back, its version
+     * would be given again to other rows. */
+    if (rc == SQLITE_OK && keyed && sqlite3_txn_state(handle, "main") != SQLITE_TXN_WRITE)
         count_store(key, &made);
     *rows = made.rows;
     return rc;

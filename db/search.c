@@ -495,20 +495,23 @@ static void best_add(struct best_hits *best, const struct hit *hit)
 
 /* ---- candidates ------------------------------------------------------------ */
 
-/* One integer `sql` answers with ?1 bound to `text` (may be NULL): false
- * on failure or no row. */
-static bool read_one_integer(struct db *db, const char *sql, const char *text, int64_t *value)
+/* The one integer `sql` answers with ?1 bound to `text` (may be NULL):
+ * DB_NOT_FOUND when it answers no row. */
+static enum db_status read_one_integer(struct db *db, const char *sql, const char *text,
+                                       int64_t *value)
 {
+    enum db_status rc = DB_ERR;
     sqlite3_stmt *st = conn_stmt(db, sql);
-    if (st == NULL)
-        return false;
-    if (text != NULL)
-        conn_bind_text(st, 1, text);
-    bool got = sqlite3_step(st) == SQLITE_ROW;
-    if (got)
-        *value = sqlite3_column_int64(st, 0);
+    if (st != NULL) {
+        if (text != NULL)
+            conn_bind_text(st, 1, text);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            *value = sqlite3_column_int64(st, 0);
+        rc = step == SQLITE_ROW ? DB_OK : step == SQLITE_DONE ? DB_NOT_FOUND : step_failure(db, step);
+    }
     conn_done(st);
-    return got;
+    return rc;
 }
 
 /* The key a list is kept under: the store's file (a process may open more
@@ -522,8 +525,8 @@ static char *candidates_key(struct db *db, const struct search_source *source, c
     char *key = NULL;
     const char *file = sqlite3_db_filename(db->handle, "main");
     if (sqlite3_txn_state(db->handle, "main") == SQLITE_TXN_WRITE ||
-        !read_one_integer(db, "SELECT version FROM fts_rewrites WHERE fts = ?1", source->fts,
-                          rewritten) ||
+        read_one_integer(db, "SELECT version FROM fts_rewrites WHERE fts = ?1", source->fts,
+                         rewritten) != DB_OK ||
         asprintf(&key, "%016llx\x1f%s\x1f%s", (unsigned long long)text_hash(file ? file : ""),
                  source->fts, match) < 0)
         return NULL;
@@ -557,19 +560,19 @@ static enum db_status read_basis(struct db *db, const struct search_source *sour
 {
     double freq[RANK_PHRASES_MAX];
     int tokens = 0;
+    enum db_status rc = DB_ERR;
     sqlite3_stmt *st = conn_stmt(db, source->basis_sql);
-    if (st == NULL)
-        return DB_ERR;
-    bind_named_text(st, ":q", match);
-    bind_named_int(st, ":version", version);
-    bind_named_int(st, ":row", row);
-    int step = sqlite3_step(st);
-    enum db_status rc = DB_OK;
-    if (step != SQLITE_ROW)
-        rc = step == SQLITE_DONE ? DB_NOT_FOUND : step_failure(db, step);
-    else if (!rank_parts_read(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
-                              basis, &tokens, freq))
-        rc = DB_ERR;
+    if (st != NULL) {
+        bind_named_text(st, ":q", match);
+        bind_named_int(st, ":version", version);
+        bind_named_int(st, ":row", row);
+        int step = sqlite3_step(st);
+        if (step != SQLITE_ROW)
+            rc = step == SQLITE_DONE ? DB_NOT_FOUND : step_failure(db, step);
+        else if (rank_parts_read(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+                                 basis, &tokens, freq))
+            rc = DB_OK;
+    }
     conn_done(st);
     return rc;
 }
@@ -577,57 +580,63 @@ static enum db_status read_basis(struct db *db, const struct search_source *sour
 /* The index's SEARCH_CANDIDATES newest matches at `version`, into the
  * empty `out`: the rows above kept->top_rowid read with their parts, then
  * the kept rows (NULL kept: all of them read). DB_NOT_FOUND when the kept
- * list turns out not to fit this version. One more match is asked
- * for: it says whether the index holds more (capped), and is not kept.
- * Asking that of a separate statement walked the same rowids a second
- * time, a third of a first-time search's cost. */
+ * list turns out not to fit this version: its newest row no longer
+ * matches. One more match is asked for: it says whether the index holds
+ * more (capped), and is not kept. Asking that of a separate statement
+ * walked the same rowids a second time, a third of a first-time search's
+ * cost. */
 static enum db_status read_candidates(struct db *db, const struct search_source *source,
                                       const char *match, int64_t version,
                                       const struct candidates *kept, struct candidates *out)
 {
-    int64_t top = 0;
-    if (!read_one_integer(db, source->top_sql, NULL, &top))
-        top = 0; /* an empty index */
+    sqlite3_stmt *st = NULL;
+    int phrases = rank_phrase_count(match);
+    enum db_status rc = read_one_integer(db, source->top_sql, NULL, &out->top_rowid);
+    if (rc == DB_NOT_FOUND) {
+        out->top_rowid = 0; /* an empty index */
+        rc = DB_OK;
+    }
+    if (rc != DB_OK)
+        goto done;
+    rc = DB_ERR;
     /* A list statement, so db_explain_last shows its plan (a search of one
      * type is its index's alone). */
-    int phrases = rank_phrase_count(match);
-    sqlite3_stmt *st = conn_list_stmt(db, source->parts_sql);
-    if (st == NULL || phrases < 0 || !candidates_reserve(out, SEARCH_CANDIDATES, phrases)) {
-        conn_done(st);
-        return DB_ERR;
-    }
+    st = conn_list_stmt(db, source->parts_sql);
+    if (st == NULL || phrases < 0 || !candidates_reserve(out, SEARCH_CANDIDATES, phrases))
+        goto done;
     bind_named_text(st, ":q", match);
     bind_named_int(st, ":version", version);
     bind_named_int(st, ":above", kept != NULL ? kept->top_rowid : 0);
     bind_named_int(st, ":candidates", (int64_t)SEARCH_CANDIDATES + 1);
     int step;
-    enum db_status rc = DB_OK;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (out->count == SEARCH_CANDIDATES) {
             out->capped = true;
             break;
         }
         if (!append_parts(out, phrases, sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
-                          (size_t)sqlite3_column_bytes(st, 1))) {
-            rc = DB_ERR;
-            break;
-        }
+                          (size_t)sqlite3_column_bytes(st, 1)))
+            goto done;
     }
-    if (rc == DB_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
         rc = step_failure(db, step);
+        goto done;
+    }
+    /* Reset before the next statement is taken from the cache. */
     conn_done(st);
-    if (rc != DB_OK || kept == NULL)
+    st = NULL;
+    rc = DB_OK;
+    if (kept == NULL || kept->count == 0)
         goto done;
 
-    /* The kept rows, after the new ones, as many as there is room for. */
-    if (kept->count > 0 && out->count == 0)
-        rc = read_basis(db, source, match, version, kept->rowids[0], &out->basis);
+    /* The kept rows, after the new ones, as many as there is room for. The
+     * newest still matches (else the list is read whole) and gives the
+     * basis when no new row did. */
+    rc = read_basis(db, source, match, version, kept->rowids[0], &out->basis);
+    if (rc == DB_OK && (kept->basis.phrases != phrases || out->basis.phrases != phrases))
+        rc = DB_NOT_FOUND;
     if (rc != DB_OK)
         goto done;
-    if (kept->count > 0 && (kept->basis.phrases != phrases || out->basis.phrases != phrases)) {
-        rc = DB_NOT_FOUND;
-        goto done;
-    }
     size_t room = SEARCH_CANDIDATES - out->count, taken = kept->count < room ? kept->count : room;
     size_t cells = (size_t)phrases;
     memcpy(out->rowids + out->count, kept->rowids, taken * sizeof *out->rowids);
@@ -636,8 +645,8 @@ static enum db_status read_candidates(struct db *db, const struct search_source 
     out->count += taken;
     out->capped = out->capped || kept->capped || taken < kept->count;
 done:
+    conn_done(st);
     out->version = version;
-    out->top_rowid = top;
     return rc;
 }
 
@@ -655,7 +664,8 @@ static enum db_status rank_candidates(struct db *db, const struct search_source 
 
     char *key = candidates_key(db, source, match, &rewritten);
     bool usable = key != NULL && candidates_lookup(key, &kept) && kept.version <= version &&
-                  rewritten <= kept.version;
+                  rewritten <= kept.version &&
+                  (kept.count == 0 || kept.top_rowid >= kept.rowids[0]);
     if (usable)
         candidates_note_reuse();
     if (usable && kept.version == version) {

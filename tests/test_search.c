@@ -1040,6 +1040,35 @@ Test(search_store, term_counts_follow_new_rows_and_are_walked_again_after_other_
     sqlite3_close(raw);
 }
 
+/* A count made inside a write transaction that is then taken back is not
+ * remembered: the next commit gives its version to other rows. */
+Test(search_store, counts_made_in_a_write_that_is_taken_back_are_not_remembered)
+{
+    struct db *db = open_with_sample();
+    sqlite3 *raw = ranking_connection(SQLITE_OPEN_READONLY);
+    rank_forget();
+    enum db_status status;
+    struct db *w = db_write_begin(store, &status);
+    cr_assert_not_null(w);
+    cr_assert_eq(conn_exec(w, ADDED_ARTICLE(1000)), DB_OK);
+    cr_assert_eq(conn_exec(w, "UPDATE store_meta SET version = version + 1"), DB_OK);
+    json_t *items = NULL;
+    struct keyset next;
+    bool capped;
+    cr_assert_eq(db_search(w, "defense minister", NULL, NULL, 5, &items, &next, &capped), DB_OK);
+    json_decref(items);
+    db_write_abort(store, w);
+
+    /* The same version, committed with three such articles instead of one. */
+    write_once(ADDED_ARTICLE(1001) "; " ADDED_ARTICLE(1002) "; " ADDED_ARTICLE(1003)
+               "; UPDATE store_meta SET version = version + 1",
+               0, NULL);
+    (void)ranks_agree(raw);
+    cr_assert_eq(db_search(db, "defense minister", NULL, NULL, 5, &items, &next, &capped), DB_OK);
+    json_decref(items);
+    sqlite3_close(raw);
+}
+
 /* Row lengths (db/doc_sizes.h) on a connection that only reads: each row's
  * is read once, read again after the index is rewritten, and the scores
  * stay bm25's throughout; a connection that writes keeps none. */
