@@ -306,11 +306,10 @@ static bool rows_above(sqlite3 *handle, const char *table, const struct phrase *
     return ok;
 }
 
-/* A count's key starts with the hash of the store's file (a process may
- * open more than one): 16 hex digits and a separator. */
-#define KEY_FILE_LEN 17
+/* A count's key starts with the store's file prefix (rank_file_prefix). */
+#define KEY_FILE_LEN RANK_FILE_PREFIX_LEN
 
-static void file_prefix(sqlite3 *handle, char prefix[KEY_FILE_LEN + 1])
+void rank_file_prefix(sqlite3 *handle, char prefix[RANK_FILE_PREFIX_LEN + 1])
 {
     const char *file = sqlite3_db_filename(handle, "main");
     snprintf(prefix, KEY_FILE_LEN + 1, "%016llx\x1f",
@@ -325,7 +324,7 @@ static bool count_key(sqlite3 *handle, const char *table, const struct phrase *p
                       char key[COUNT_KEY_MAX])
 {
     char prefix[KEY_FILE_LEN + 1];
-    file_prefix(handle, prefix);
+    rank_file_prefix(handle, prefix);
     int n = snprintf(key, COUNT_KEY_MAX, "%s%s\x1f%c\x1f%.*s", prefix, table,
                      phrase->prefix ? '*' : '=', (int)phrase->len, phrase->text);
     return n > 0 && n < COUNT_KEY_MAX;
@@ -385,7 +384,7 @@ static bool save_each(sqlite3 *handle, const struct count_slot *saved, size_t co
 bool rank_save(sqlite3 *handle)
 {
     char prefix[KEY_FILE_LEN + 1];
-    file_prefix(handle, prefix);
+    rank_file_prefix(handle, prefix);
     struct count_slot *saved = malloc(sizeof slots);
     size_t count = 0;
     if (saved == NULL)

@@ -68,6 +68,12 @@ int rank_register(sqlite3 *handle);
  * not move. False when they could not be saved: then nothing was. */
 bool rank_save(sqlite3 *handle);
 
+/* What the keys of remembered counts and kept lists (db/candidates.h)
+ * start with: the hash of the store's file, as 16 hex digits and a
+ * separator (a process may open more than one store). */
+#define RANK_FILE_PREFIX_LEN 17
+void rank_file_prefix(sqlite3 *handle, char prefix[RANK_FILE_PREFIX_LEN + 1]);
+
 /* Forgets every remembered count, and every kept list of candidates
  * (db/candidates.h): what a new process starts with (for tests). */
 void rank_forget(void);

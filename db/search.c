@@ -522,13 +522,12 @@ static enum db_status read_one_integer(struct db *db, const char *sql, const cha
 static char *candidates_key(struct db *db, const struct search_source *source, const char *match,
                             int64_t *rewritten)
 {
-    char *key = NULL;
-    const char *file = sqlite3_db_filename(db->handle, "main");
+    char *key = NULL, prefix[RANK_FILE_PREFIX_LEN + 1];
+    rank_file_prefix(db->handle, prefix);
     if (sqlite3_txn_state(db->handle, "main") == SQLITE_TXN_WRITE ||
         read_one_integer(db, "SELECT version FROM fts_rewrites WHERE fts = ?1", source->fts,
                          rewritten) != DB_OK ||
-        asprintf(&key, "%016llx\x1f%s\x1f%s", (unsigned long long)text_hash(file ? file : ""),
-                 source->fts, match) < 0)
+        asprintf(&key, "%s%s\x1f%s", prefix, source->fts, match) < 0)
         return NULL;
     return key;
 }
