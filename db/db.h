@@ -185,6 +185,17 @@ void store_documents_counts(const struct store *store, uint64_t *served, uint64_
  * article is already one read. *articles: how many there are. */
 enum db_status db_documents_build(struct store *store, int64_t *articles);
 
+/* Counts the rows of the commonest terms of the article and quote search
+ * indexes, from each index's vocabulary (one pass over it: seconds per
+ * million articles), and saves the counts where searches look for them
+ * (db/common_terms.c): a term in at least min_rows rows, the `most`
+ * commonest of each index (1 to DB_COMMON_TERMS_MAX). A search for one
+ * then starts from its count instead of walking its posting list: what
+ * `wirebase terms` runs after a bulk import. *saved: how many. */
+#define DB_COMMON_TERMS_MAX 4096
+enum db_status db_count_common_terms(struct store *store, int64_t min_rows, int most,
+                                     int64_t *saved);
+
 /* Forgets every kept document and empties the file they are in (it only
  * grows while the store is open). */
 void store_documents_reset(struct store *store);

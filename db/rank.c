@@ -17,7 +17,7 @@
 
 #define COUNT_SLOTS 1024
 #define COUNT_PROBE 8
-#define COUNT_KEY_MAX 200
+#define COUNT_KEY_MAX RANK_KEY_MAX
 
 /* A phrase's count as made at one store version. */
 struct count {
@@ -275,7 +275,7 @@ static bool rewritten_at(sqlite3 *handle, const char *table, int64_t *version)
                         table, 0, version);
 }
 
-static bool largest_rowid(sqlite3 *handle, const char *table, int64_t *rowid)
+bool rank_largest_rowid(sqlite3 *handle, const char *table, int64_t *rowid)
 {
     *rowid = 0; /* an empty index */
     sqlite3_stmt *st = NULL;
@@ -316,26 +316,62 @@ void rank_file_prefix(sqlite3 *handle, char prefix[RANK_FILE_PREFIX_LEN + 1])
              (unsigned long long)text_hash(file != NULL ? file : ""));
 }
 
-/* A count's key: the store's file, the table, whether the phrase is a
- * prefix (a quoted "defen*" is the word itself, which the tokenizer reads
- * without its star, not a prefix) and the phrase as written. False when it
- * does not fit. */
-static bool count_key(sqlite3 *handle, const char *table, const struct phrase *phrase,
-                      char key[COUNT_KEY_MAX])
+bool rank_term_key(const char *table, bool prefix, const char *tokens, char *key, size_t keylen)
 {
-    char prefix[KEY_FILE_LEN + 1];
-    rank_file_prefix(handle, prefix);
-    int n = snprintf(key, COUNT_KEY_MAX, "%s%s\x1f%c\x1f%.*s", prefix, table,
-                     phrase->prefix ? '*' : '=', (int)phrase->len, phrase->text);
-    return n > 0 && n < COUNT_KEY_MAX;
+    int n = snprintf(key, keylen, "%s\x1f%c\x1f%s", table, prefix ? '*' : '=', tokens);
+    return n > 0 && (size_t)n < keylen;
+}
+
+/* The phrase's tokens as the index's tokenizer makes them, space-separated
+ * (a token never holds a space). */
+struct phrase_tokens {
+    char text[COUNT_KEY_MAX];
+    size_t len;
+    int count;
+    bool unkeyable; /* too long, or a tokenizer's synonyms */
+};
+
+static int add_token(void *context, int flags, const char *token, int bytes, int start, int end)
+{
+    (void)start;
+    (void)end;
+    struct phrase_tokens *tokens = context;
+    if ((flags & FTS5_TOKEN_COLOCATED) != 0 || bytes < 0 ||
+        tokens->len + (size_t)bytes + 2 > sizeof tokens->text) {
+        tokens->unkeyable = true;
+        return SQLITE_DONE; /* stops the tokenizer: no key will be made */
+    }
+    if (tokens->count++ > 0)
+        tokens->text[tokens->len++] = ' ';
+    memcpy(tokens->text + tokens->len, token, (size_t)bytes);
+    tokens->len += (size_t)bytes;
+    tokens->text[tokens->len] = '\0';
+    return SQLITE_OK;
+}
+
+/* A count's key: the store's file, the table, whether the phrase is a
+ * prefix and its tokens. Keyed by its tokens, not as written, "Defense"
+ * and "defense" share a count, and so does a word counted from the
+ * index's vocabulary (db/common_terms.c). A quoted "defen*" is the word
+ * itself, whose star the tokenizer drops, not a prefix. False when there
+ * is no key: a phrase of no tokens, or too long. */
+static bool count_key(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *handle,
+                      const char *table, const struct phrase *phrase, char key[COUNT_KEY_MAX])
+{
+    struct phrase_tokens tokens = {.len = 0};
+    int rc = api->xTokenize(fts, phrase->text, (int)phrase->len, &tokens, add_token);
+    if ((rc != SQLITE_OK && rc != SQLITE_DONE) || tokens.unkeyable || tokens.count == 0)
+        return false;
+    rank_file_prefix(handle, key);
+    return rank_term_key(table, phrase->prefix, tokens.text, key + KEY_FILE_LEN,
+                         COUNT_KEY_MAX - KEY_FILE_LEN);
 }
 
 /* ---- counts kept across restarts -----------------------------------------
  * term_counts (migration 10) holds the store's extendable counts as they
- * were when it was last closed; a count missing from memory is looked for
- * there before its posting list is walked. */
-
-#define SAVED_MAX 4096
+ * were when it was last closed, and those db/common_terms.c made; a count
+ * missing from memory is looked for there before its posting list is
+ * walked. */
 
 /* The count the store saved for key, if it was made at `version` or
  * before: a reader of an older snapshot cannot use a later one. */
@@ -358,7 +394,7 @@ static bool saved_count(sqlite3 *handle, const char *key, int64_t version, struc
     return found;
 }
 
-static bool save_each(sqlite3 *handle, const struct count_slot *saved, size_t count)
+static bool save_each(sqlite3 *handle, const struct rank_saved_count *counts, size_t count)
 {
     sqlite3_stmt *st = NULL;
     bool ok = sqlite3_prepare_v2(
@@ -370,14 +406,35 @@ static bool save_each(sqlite3 *handle, const struct count_slot *saved, size_t co
                   -1, &st, NULL) == SQLITE_OK;
     for (size_t i = 0; ok && i < count; i++) {
         sqlite3_reset(st);
-        ok = sqlite3_bind_text(st, 1, saved[i].key + KEY_FILE_LEN, -1, SQLITE_STATIC) ==
-                 SQLITE_OK &&
-             sqlite3_bind_int64(st, 2, saved[i].count.version) == SQLITE_OK &&
-             sqlite3_bind_int64(st, 3, saved[i].count.rows) == SQLITE_OK &&
-             sqlite3_bind_int64(st, 4, saved[i].count.top_rowid) == SQLITE_OK &&
+        ok = sqlite3_bind_text(st, 1, counts[i].key, -1, SQLITE_STATIC) == SQLITE_OK &&
+             sqlite3_bind_int64(st, 2, counts[i].version) == SQLITE_OK &&
+             sqlite3_bind_int64(st, 3, counts[i].rows) == SQLITE_OK &&
+             sqlite3_bind_int64(st, 4, counts[i].top_rowid) == SQLITE_OK &&
              sqlite3_step(st) == SQLITE_DONE;
     }
     sqlite3_finalize(st);
+    return ok;
+}
+
+bool rank_save_counts(sqlite3 *handle, const struct rank_saved_count *counts, size_t count)
+{
+    if (count == 0)
+        return true;
+    bool ok = sqlite3_exec(handle, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    if (ok) {
+        /* The newest counts stay: one a search used was brought up to date
+         * then, at the version of that search. */
+        char prune[160];
+        snprintf(prune, sizeof prune,
+                 "DELETE FROM term_counts WHERE key IN (SELECT key FROM term_counts"
+                 " ORDER BY version DESC LIMIT -1 OFFSET %d)",
+                 RANK_SAVED_MAX);
+        ok = save_each(handle, counts, count) &&
+             sqlite3_exec(handle, prune, NULL, NULL, NULL) == SQLITE_OK &&
+             sqlite3_exec(handle, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
+        if (!ok && !sqlite3_get_autocommit(handle))
+            sqlite3_exec(handle, "ROLLBACK", NULL, NULL, NULL);
+    }
     return ok;
 }
 
@@ -385,36 +442,25 @@ bool rank_save(sqlite3 *handle)
 {
     char prefix[KEY_FILE_LEN + 1];
     rank_file_prefix(handle, prefix);
-    struct count_slot *saved = malloc(sizeof slots);
+    struct rank_saved_count *saved = malloc(COUNT_SLOTS * sizeof *saved);
     size_t count = 0;
     if (saved == NULL)
         return false;
     /* Copied out, so the lock is not held across the writes. */
     pthread_mutex_lock(&slots_lock);
-    for (size_t i = 0; i < COUNT_SLOTS; i++)
-        if (slots[i].set && slots[i].count.extendable &&
-            strncmp(slots[i].key, prefix, KEY_FILE_LEN) == 0)
-            saved[count++] = slots[i];
-    pthread_mutex_unlock(&slots_lock);
-
-    bool ok = true;
-    if (count > 0) {
-        ok = sqlite3_exec(handle, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
-        if (ok) {
-            /* The newest counts stay: one a search used was brought up to
-             * date then, at the version of that search. */
-            char prune[160];
-            snprintf(prune, sizeof prune,
-                     "DELETE FROM term_counts WHERE key IN (SELECT key FROM term_counts"
-                     " ORDER BY version DESC LIMIT -1 OFFSET %d)",
-                     SAVED_MAX);
-            ok = save_each(handle, saved, count) &&
-                 sqlite3_exec(handle, prune, NULL, NULL, NULL) == SQLITE_OK &&
-                 sqlite3_exec(handle, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-            if (!ok && !sqlite3_get_autocommit(handle))
-                sqlite3_exec(handle, "ROLLBACK", NULL, NULL, NULL);
+    for (size_t i = 0; i < COUNT_SLOTS; i++) {
+        const struct count_slot *slot = &slots[i];
+        if (slot->set && slot->count.extendable &&
+            strncmp(slot->key, prefix, KEY_FILE_LEN) == 0) {
+            saved[count] = (struct rank_saved_count){.version = slot->count.version,
+                                                     .rows = slot->count.rows,
+                                                     .top_rowid = slot->count.top_rowid};
+            snprintf(saved[count].key, sizeof saved[count].key, "%s", slot->key + KEY_FILE_LEN);
+            count++;
         }
     }
+    pthread_mutex_unlock(&slots_lock);
+    bool ok = rank_save_counts(handle, saved, count);
     free(saved);
     return ok;
 }
@@ -430,7 +476,7 @@ static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *h
     char key[COUNT_KEY_MAX];
     struct count known = {0}, made = {.version = version};
     bool remembered = false;
-    bool keyed = count_key(handle, table, phrase, key);
+    bool keyed = count_key(api, fts, handle, table, phrase, key);
     if (keyed) {
         bool in_memory = count_lookup(key, &known);
         remembered = in_memory || saved_count(handle, key, version, &known);
@@ -442,7 +488,7 @@ static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *h
         }
     }
     int64_t added = 0;
-    made.extendable = keyed && rewritten != NULL && largest_rowid(handle, table, &made.top_rowid);
+    made.extendable = keyed && rewritten != NULL && rank_largest_rowid(handle, table, &made.top_rowid);
     int rc = SQLITE_OK;
     /* Every write moves the version before it changes a row, in the same
      * transaction, so a rewrite at the count's own version is one the

@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* ---- a score made outside SQL --------------------------------------------
  * wb_bm25_parts takes wb_bm25's arguments and returns, as a blob, what the
@@ -67,6 +68,33 @@ int rank_register(sqlite3 *handle);
  * write) has open, in a transaction of their own; the store version does
  * not move. False when they could not be saved: then nothing was. */
 bool rank_save(sqlite3 *handle);
+
+/* ---- counts saved in the store --------------------------------------------
+ * term_counts keeps at most RANK_SAVED_MAX counts, the newest versions. */
+#define RANK_SAVED_MAX 16384
+#define RANK_KEY_MAX 200
+
+/* A phrase's count as term_counts keeps it: the phrase's rows at
+ * `version`, when the index's largest rowid was `top_rowid`. */
+struct rank_saved_count {
+    char key[RANK_KEY_MAX]; /* rank_term_key */
+    int64_t version;
+    int64_t rows;
+    int64_t top_rowid;
+};
+
+/* The key of the count of a phrase of `table` whose tokens, as the index's
+ * tokenizer makes them, are `tokens` (space-separated); a prefix phrase's
+ * last token is a prefix. False when it does not fit in keylen. */
+bool rank_term_key(const char *table, bool prefix, const char *tokens, char *key, size_t keylen);
+
+/* The index's largest rowid, 0 when it is empty: a count's top_rowid. */
+bool rank_largest_rowid(sqlite3 *handle, const char *table, int64_t *rowid);
+
+/* Saves `counts` (of the store `handle` has open) in one transaction of
+ * their own, as rank_save does; one already saved at a later version
+ * stays. False when they could not be saved: then nothing was. */
+bool rank_save_counts(sqlite3 *handle, const struct rank_saved_count *counts, size_t count);
 
 /* What the keys of remembered counts and kept lists (db/candidates.h)
  * start with: the hash of the store's file, as 16 hex digits and a

@@ -133,7 +133,7 @@ bool config_parse_listen(const char *text, char *host, size_t hostlen, unsigned 
     return true;
 }
 
-static bool parse_long(const char *text, long min, long max, long *out)
+bool config_parse_long(const char *text, long min, long max, long *out)
 {
     char *end = NULL;
     errno = 0;
@@ -226,7 +226,7 @@ static bool apply(struct config *cfg, const struct setting *s, const char *value
         }
         return true;
     case S_INT:
-        if (!parse_long(value, s->min, s->max, &n)) {
+        if (!config_parse_long(value, s->min, s->max, &n)) {
             snprintf(err, errlen, "%s: \"%s\" is not a number from %ld to %ld", name, value,
                      s->min, s->max);
             return false;

@@ -54,6 +54,9 @@ void config_defaults(struct config *cfg);
 enum config_result config_load(struct config *cfg, int argc, char **argv, int first, char *err,
                                size_t errlen);
 
+/* Parses a decimal number in [min, max], with nothing after it. */
+bool config_parse_long(const char *text, long min, long max, long *out);
+
 /* Parses "HOST:PORT", "[V6]:PORT" or ":PORT" (host 127.0.0.1). */
 bool config_parse_listen(const char *text, char *host, size_t hostlen, unsigned short *port);
 

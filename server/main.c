@@ -13,6 +13,7 @@
 #include "handlers/meta.h"
 #include "server/backup_cli.h"
 #include "server/documents_cli.h"
+#include "server/terms_cli.h"
 #include "server/extract_cli.h"
 #include "server/config.h"
 #include "server/privileges.h"
@@ -40,6 +41,8 @@ static const char usage[] =
     "  backup PATH [--db PATH]    copy the database to PATH while it serves (online)\n"
     "  documents [--db PATH]      render every article into PATH-docs for one-read\n"
     "                             article reads (after a bulk import; server stopped)\n"
+    "  terms [--db PATH]          count the commonest search words once, so that their\n"
+    "                             first searches are quick (after a bulk import)\n"
     "  extract FILE|-             print the entities, quotes and agreements of an article\n"
     "\n"
     "  --help       this text; wirebase COMMAND --help for a command's options\n"
@@ -258,6 +261,8 @@ int main(int argc, char **argv)
         return backup_cli_run(argc, argv);
     if (strcmp(command, "documents") == 0)
         return documents_cli_run(argc, argv);
+    if (strcmp(command, "terms") == 0)
+        return terms_cli_run(argc, argv);
     if (strcmp(command, "extract") == 0)
         return extract_cli_run(argc, argv);
     fprintf(stderr, "wirebase: unknown command \"%s\"\n\n%s", command, usage);

@@ -131,5 +131,17 @@ check "the partial import kept the good line" sh -c "'$wirebase' export --db '$w
 check "load accepts --db before the file" exits_with 1 "$wirebase" load --db "$work/new.db" "$work/extra.json"
 check "(and then says the slugs are taken, not that --db is a file)" grep -q "already\|taken" "$work/err"
 
+# terms: the commonest words counted once, after a bulk import.
+check "terms counts the common words" exits_with 0 "$wirebase" terms --db "$work/new.db" --min-rows 1
+check "terms reports how many it saved" grep -q "^[1-9][0-9]* words in at least 1 rows counted and saved" "$work/out"
+check "terms with --most 0 is a usage error" exits_with 2 "$wirebase" terms --db "$work/new.db" --most 0
+check "the usage error names --most" grep -q -- "--most needs a whole number from 1 to 4096" "$work/err"
+check "terms with --min-rows and no number is a usage error" \
+    exits_with 2 "$wirebase" terms --db "$work/new.db" --min-rows
+check "terms on a read-only store is a usage error" exits_with 2 "$wirebase" terms --db "$work/new.db" --read-only
+start_server "$work/terms.log" --db "$work/new.db"
+check "a search after terms answers" test "$(status_of '/v1/search?q=defense+minister')" = 200
+stop_server
+
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -935,26 +935,34 @@ static long long read_version(sqlite3 *raw)
     return version;
 }
 
-/* wb_bm25 against bm25 at the store's version, as a search would rank:
- * how many counts that took were walked and how many brought up to date. */
+/* How many counts a ranking walked and how many it brought up to date. */
 struct count_moves {
     long long walks, tails;
 };
 
+/* wb_bm25 against bm25 at the store's version, as a search would rank,
+ * for each of `queries`, which must match at least `least` rows in all. */
+static struct count_moves ranks_agree_on(sqlite3 *raw, const char *const *queries, size_t count,
+                                         int least)
+{
+    long long walks = rank_count_walks(), tails = rank_count_tails(), version = read_version(raw);
+    int compared = 0;
+    for (size_t i = 0; i < count; i++) {
+        compared += compare_ranks(raw, "article_fts", "10.0, 3.0, 1.0", queries[i], version);
+        compared += compare_ranks(raw, "quote_fts", "1.0", queries[i], version);
+    }
+    cr_assert_geq(compared, least, "too few rows matched to compare");
+    return (struct count_moves){rank_count_walks() - walks, rank_count_tails() - tails};
+}
+
+/* ranks_agree_on words, prefixes and phrases. */
 static struct count_moves ranks_agree(sqlite3 *raw)
 {
     /* "bulwark*" quoted is the word alone (the tokenizer drops the star):
      * one row, where the prefix has two; each has a count of its own. */
     static const char *const queries[] = {"defense minister", "defen*", "\"defense minister\"",
                                           "bulwark*", "\"bulwark*\""};
-    long long walks = rank_count_walks(), tails = rank_count_tails(), version = read_version(raw);
-    int compared = 0;
-    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
-        compared += compare_ranks(raw, "article_fts", "10.0, 3.0, 1.0", queries[i], version);
-        compared += compare_ranks(raw, "quote_fts", "1.0", queries[i], version);
-    }
-    cr_assert_gt(compared, 3, "too few rows matched to compare");
-    return (struct count_moves){rank_count_walks() - walks, rank_count_tails() - tails};
+    return ranks_agree_on(raw, queries, sizeof queries / sizeof queries[0], 4);
 }
 
 /* One write transaction of store `s`: `sql` run in it, or else the
@@ -1154,6 +1162,68 @@ Test(search_store, term_counts_are_saved_when_the_store_closes_and_used_after_a_
     write_once(NULL, 1100, "{\"body\": \"Nothing said.\", \"title\": \"Quiet\"}");
     cr_assert_gt(ranks_agree(raw).walks, 0);
     sqlite3_close(raw);
+}
+
+/* `wirebase terms` after a bulk import: the commonest words' counts read
+ * from each index's vocabulary, saved, and used by the next process as a
+ * count it saved itself, whatever the case a query writes a word in. */
+static const char *const single_words[] = {"defense minister", "Defense MINISTER", "signed"};
+#define SINGLE_WORDS (sizeof single_words / sizeof single_words[0])
+
+Test(search_store, common_term_counts_from_the_vocabulary_spare_the_first_walks)
+{
+    (void)open_with_sample();
+    write_once(ADDED_QUOTE(1000, "(SELECT min(id) FROM articles)"), 0, NULL);
+    write_once(ADDED_ARTICLE(1000), 0, NULL);
+    int64_t saved = 0;
+    cr_assert_eq(db_count_common_terms(store, 1, DB_COMMON_TERMS_MAX, &saved), DB_OK);
+    cr_assert_gt(saved, 10);
+
+    sqlite3 *raw = reopened(ranking_connection(SQLITE_OPEN_READONLY));
+    struct count_moves moved = ranks_agree_on(raw, single_words, SINGLE_WORDS, 4);
+    cr_assert_eq(moved.walks, 0, "a word the vocabulary counted was walked");
+    cr_assert_eq(moved.tails, 0);
+
+    /* New rows on top: brought up to date from the vocabulary's count. */
+    raw = reopened(raw);
+    write_once(ADDED_ARTICLE(1100), 0, NULL);
+    write_once(ADDED_QUOTE(1001, "1100"), 0, NULL);
+    moved = ranks_agree_on(raw, single_words, SINGLE_WORDS, 4);
+    cr_assert_eq(moved.walks, 0);
+    cr_assert_gt(moved.tails, 0);
+
+    /* A phrase of two words and a prefix are not in the vocabulary. */
+    static const char *const others[] = {"\"defense minister\"", "defen*"};
+    cr_assert_gt(ranks_agree_on(raw, others, 2, 2).walks, 0);
+
+    /* An edit since the count: walked again, not trusted. */
+    raw = reopened(raw);
+    write_once(NULL, 1100, "{\"body\": \"Nothing said.\", \"title\": \"Quiet\"}");
+    cr_assert_gt(ranks_agree_on(raw, single_words, SINGLE_WORDS, 4).walks, 0);
+    sqlite3_close(raw);
+}
+
+Test(search_store, common_term_counts_keep_to_their_limits)
+{
+    (void)open_with_sample();
+    int64_t saved = -1;
+    cr_assert_eq(db_count_common_terms(store, 1000000, DB_COMMON_TERMS_MAX, &saved), DB_OK);
+    cr_assert_eq(saved, 0, "no word of the sample is in a million rows");
+
+    /* At most `most` of each of the two indexes, the commonest. */
+    cr_assert_eq(db_count_common_terms(store, 1, 3, &saved), DB_OK);
+    cr_assert_leq(saved, 6);
+    cr_assert_geq(saved, 4);
+    sqlite3 *raw = reopened(ranking_connection(SQLITE_OPEN_READONLY));
+    /* "a" is in every sample article and in most quotes. */
+    static const char *const common[] = {"a"}, *const rare[] = {"memorandum"};
+    cr_assert_eq(ranks_agree_on(raw, common, 1, 4).walks, 0);
+    cr_assert_gt(ranks_agree_on(raw, rare, 1, 1).walks, 0);
+    sqlite3_close(raw);
+
+    cr_assert_eq(db_count_common_terms(store, 0, 10, &saved), DB_INVALID);
+    cr_assert_eq(db_count_common_terms(store, 1, 0, &saved), DB_INVALID);
+    cr_assert_eq(db_count_common_terms(store, 1, DB_COMMON_TERMS_MAX + 1, &saved), DB_INVALID);
 }
 
 /* ---- candidates kept across versions ------------------------------------- */
