@@ -7,11 +7,14 @@
  * A server keeps the counts it made, across restarts too, but a store that
  * was just imported has none. FTS5's fts5vocab table lists every term of
  * an index with its row count; reading it is one pass over the whole index
- * (about 15 s on the 1M bench store), which is for after a bulk import,
+ * (12-13 s for 1-1.45M bench articles), which is for after a bulk import,
  * not for a request. Each count is saved at the version and largest rowid
- * the pass read, so a later search brings it up to date by counting only
- * the rows added since, as for any saved count. */
+ * its index was read at, so a later search brings it up to date by counting
+ * only the rows added since, as for any saved count. Each index is read in
+ * a snapshot of its own: a server's writes meanwhile are not kept from
+ * checkpointing for the whole pass. */
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "db/conn.h"
@@ -23,7 +26,7 @@ static const char *const counted_indexes[] = {"article_fts", "quote_fts"};
 
 /* Saved counts are pruned oldest first, and these are older than those a
  * server saves at its next stop (a thousand at most): room for both. */
-_Static_assert(DB_COMMON_TERMS_MAX * 2 + 1024 <= RANK_SAVED_MAX,
+_Static_assert(DB_COMMON_TERMS_MAX * 2 + RANK_COUNTS_KEPT <= RANK_SAVED_MAX,
                "a server's saved counts would push the common words' out");
 
 struct counted {
@@ -51,70 +54,64 @@ static bool add_count(struct counted *out, const char *key, int64_t version, int
 }
 
 /* The terms of `table` in at least min_rows rows, at most `most` of them,
- * the commonest first, read in the snapshot the caller holds. The
- * vocabulary table is the connection's own, in its temp schema. */
-static enum db_status read_index(struct db *db, const char *table, int64_t version,
-                                 int64_t min_rows, int most, struct counted *out)
+ * the commonest first, with the index's largest rowid, all in one
+ * snapshot. The vocabulary table is the connection's own, in its temp
+ * schema, and dropped again. */
+static enum db_status read_index(struct db *db, const char *table, int64_t min_rows, int most,
+                                 struct counted *out)
 {
-    enum db_status rc = DB_OK;
-    int64_t top_rowid = 0;
+    enum db_status rc = DB_ERR;
+    int64_t version = 0, top_rowid = 0;
     sqlite3_stmt *st = NULL;
+    bool snapshot = false, created = false;
     char *create = sqlite3_mprintf(
         "CREATE VIRTUAL TABLE temp.wb_common_terms USING fts5vocab(main, \"%w\", row)", table);
 
-    if (create == NULL || !rank_largest_rowid(db->handle, table, &top_rowid) ||
-        sqlite3_exec(db->handle, create, NULL, NULL, NULL) != SQLITE_OK) {
-        rc = DB_ERR;
+    if (create == NULL || db_snapshot_begin(db) != DB_OK)
         goto done;
-    }
+    snapshot = true;
+    if (db_store_version(db, &version) != DB_OK ||
+        !rank_largest_rowid(db->handle, table, &top_rowid) ||
+        sqlite3_exec(db->handle, create, NULL, NULL, NULL) != SQLITE_OK)
+        goto done;
+    created = true;
     if (sqlite3_prepare_v2(db->handle,
                            "SELECT term, doc FROM temp.wb_common_terms WHERE doc >= ?1"
                            " ORDER BY doc DESC, term LIMIT ?2",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_bind_int64(st, 1, min_rows) != SQLITE_OK ||
-        sqlite3_bind_int(st, 2, most) != SQLITE_OK) {
-        rc = DB_ERR;
-        goto dropped;
-    }
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_bind_int(st, 2, most) != SQLITE_OK)
+        goto done;
+    int step = SQLITE_ERROR;
+    bool added = true;
+    while (added && (step = sqlite3_step(st)) == SQLITE_ROW) {
         char key[RANK_KEY_MAX];
         const char *term = (const char *)sqlite3_column_text(st, 0);
         /* A term too long for a key is never looked up either. */
-        if (term == NULL || !rank_term_key(table, false, term, key, sizeof key))
-            continue;
-        if (!add_count(out, key, version, sqlite3_column_int64(st, 1), top_rowid)) {
-            rc = DB_ERR;
-            break;
-        }
+        if (term != NULL && rank_term_key(table, false, term, key, sizeof key))
+            added = add_count(out, key, version, sqlite3_column_int64(st, 1), top_rowid);
     }
-    if (rc == DB_OK && step != SQLITE_DONE)
-        rc = DB_ERR;
-dropped:
-    sqlite3_finalize(st);
-    if (sqlite3_exec(db->handle, "DROP TABLE temp.wb_common_terms", NULL, NULL, NULL) != SQLITE_OK &&
-        rc == DB_OK)
-        rc = DB_ERR;
+    if (added && step == SQLITE_DONE)
+        rc = DB_OK;
 done:
+    sqlite3_finalize(st);
+    if (created &&
+        sqlite3_exec(db->handle, "DROP TABLE temp.wb_common_terms", NULL, NULL, NULL) != SQLITE_OK)
+        rc = DB_ERR;
+    if (snapshot)
+        db_snapshot_end(db);
     sqlite3_free(create);
     return rc;
 }
 
-/* Every counted index's common terms, all read in one snapshot. */
+/* Every counted index's common terms, each index read in its own snapshot. */
 static enum db_status read_common_terms(struct store *store, int64_t min_rows, int most,
                                         struct counted *out)
 {
     struct db *db = store_reader(store);
-    int64_t version = 0;
-    if (db == NULL)
-        return DB_ERR;
-    enum db_status rc = db_snapshot_begin(db);
-    if (rc != DB_OK)
-        return rc;
-    rc = db_store_version(db, &version);
+    enum db_status rc = db != NULL ? DB_OK : DB_ERR;
     for (size_t i = 0; rc == DB_OK && i < sizeof counted_indexes / sizeof counted_indexes[0]; i++)
-        rc = read_index(db, counted_indexes[i], version, min_rows, most, out);
-    db_snapshot_end(db);
+        rc = read_index(db, counted_indexes[i], min_rows, most, out);
     return rc;
 }
 

@@ -191,7 +191,10 @@ enum db_status db_documents_build(struct store *store, int64_t *articles);
  * (db/common_terms.c): a term in at least min_rows rows, the `most`
  * commonest of each index (1 to DB_COMMON_TERMS_MAX). A search for one
  * then starts from its count instead of walking its posting list: what
- * `wirebase terms` runs after a bulk import. *saved: how many. */
+ * `wirebase terms` runs after a bulk import. *saved: how many. DB_INVALID
+ * for limits out of range, DB_READ_ONLY for a read-only store, DB_ERR
+ * for a database error (the writer busy past the timeout included): then
+ * nothing was saved. */
 #define DB_COMMON_TERMS_MAX 4096
 enum db_status db_count_common_terms(struct store *store, int64_t min_rows, int most,
                                      int64_t *saved);

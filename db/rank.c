@@ -15,7 +15,7 @@
 
 /* ---- the remembered counts ------------------------------------------------ */
 
-#define COUNT_SLOTS 1024
+#define COUNT_SLOTS RANK_COUNTS_KEPT
 #define COUNT_PROBE 8
 #define COUNT_KEY_MAX RANK_KEY_MAX
 

@@ -70,8 +70,10 @@ int rank_register(sqlite3 *handle);
 bool rank_save(sqlite3 *handle);
 
 /* ---- counts saved in the store --------------------------------------------
- * term_counts keeps at most RANK_SAVED_MAX counts, the newest versions. */
+ * term_counts keeps at most RANK_SAVED_MAX counts, the newest versions; a
+ * process remembers at most RANK_COUNTS_KEPT, which rank_save saves. */
 #define RANK_SAVED_MAX 16384
+#define RANK_COUNTS_KEPT 1024
 #define RANK_KEY_MAX 200
 
 /* A phrase's count as term_counts keeps it: the phrase's rows at

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db/db.h"
 #include "server/config.h"
@@ -31,9 +32,25 @@ static const char terms_usage[] =
     "  --busy-timeout MS, --cache-size KIB   as for serve (see wirebase serve --help)\n"
     "  --help           this text\n";
 
-/* --min-rows and --most, taken out of argv; the rest go to config_load. */
-static bool read_limits(const char *flag, const char *value, long *min_rows, long *most,
-                        char *err, size_t errlen)
+/* The value of --min-rows or --most if `arg` is one ("--most N" takes
+ * the next argument, "--most=N" its own), in *value (NULL when missing);
+ * false when `arg` is neither. */
+static bool limit_flag(const char *arg, const char *next, const char **flag, const char **value)
+{
+    static const char *const flags[] = {"--min-rows", "--most"};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        size_t len = strlen(flags[i]);
+        if (strncmp(arg, flags[i], len) != 0 || (arg[len] != '\0' && arg[len] != '='))
+            continue;
+        *flag = flags[i];
+        *value = arg[len] == '=' ? arg + len + 1 : next;
+        return true;
+    }
+    return false;
+}
+
+static bool read_limit(const char *flag, const char *value, long *min_rows, long *most, char *err,
+                       size_t errlen)
 {
     bool min = strcmp(flag, "--min-rows") == 0;
     if (value == NULL ||
@@ -58,10 +75,11 @@ int terms_cli_run(int argc, char **argv)
 
     config_defaults(&cfg);
     for (int a = 2; a < argc && limits_ok; a++) {
-        if (strcmp(argv[a], "--min-rows") == 0 || strcmp(argv[a], "--most") == 0) {
-            limits_ok = read_limits(argv[a], a + 1 < argc ? argv[a + 1] : NULL, &min_rows, &most,
-                                    err, sizeof err);
-            a++;
+        const char *flag = NULL, *value = NULL;
+        if (limit_flag(argv[a], a + 1 < argc ? argv[a + 1] : NULL, &flag, &value)) {
+            limits_ok = read_limit(flag, value, &min_rows, &most, err, sizeof err);
+            if (strchr(argv[a], '=') == NULL)
+                a++;
             continue;
         }
         options[count++] = argv[a];
@@ -71,8 +89,8 @@ int terms_cli_run(int argc, char **argv)
     enum config_result loaded =
         limits_ok ? config_load(&cfg, count, options, 0, err, sizeof err) : CONFIG_INVALID;
     switch (loaded) {
-    case CONFIG_HELP:
-    case CONFIG_VERSION: fputs(terms_usage, stdout); return EXIT_OK;
+    case CONFIG_HELP: fputs(terms_usage, stdout); return EXIT_OK;
+    case CONFIG_VERSION: printf("wirebase %s\n", WIREBASE_VERSION); return EXIT_OK;
     case CONFIG_PRINT: config_print(&cfg, stdout); return EXIT_OK;
     case CONFIG_INVALID:
         fprintf(stderr, "wirebase terms: %s\n%s", err, terms_usage);
@@ -84,6 +102,12 @@ int terms_cli_run(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    /* Opening a missing store would create an empty one, which a later
+     * `serve` would then not fill with the sample data. */
+    if (access(cfg.db_path, F_OK) != 0) {
+        fprintf(stderr, "wirebase terms: no database at %s\n", cfg.db_path);
+        return EXIT_FAILED;
+    }
     bool created = false;
     struct store_options opts = {.path = cfg.db_path, .busy_timeout_ms = cfg.busy_timeout_ms,
                                  .cache_size_kib = cfg.cache_size_kib};
@@ -100,7 +124,8 @@ int terms_cli_run(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &end);
     double seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
     if (rc != DB_OK) {
-        fprintf(stderr, "wirebase terms: %s: a database error stopped the count\n", cfg.db_path);
+        fprintf(stderr, "wirebase terms: %s: a database error, or a writer holding the store past"
+                        " the busy timeout, stopped the count; nothing was saved\n", cfg.db_path);
         return EXIT_FAILED;
     }
     printf("%" PRId64 " words in at least %ld rows counted and saved, in %.1f s\n", saved,

@@ -138,9 +138,19 @@ check "terms with --most 0 is a usage error" exits_with 2 "$wirebase" terms --db
 check "the usage error names --most" grep -q -- "--most needs a whole number from 1 to 4096" "$work/err"
 check "terms with --min-rows and no number is a usage error" \
     exits_with 2 "$wirebase" terms --db "$work/new.db" --min-rows
+check "terms --most 4097 is a usage error" exits_with 2 "$wirebase" terms --db "$work/new.db" --most 4097
+check "terms takes --most=N too" exits_with 0 "$wirebase" terms --db "$work/new.db" --most=2 --min-rows=1
+check "(and counts at most 2 words of each of the two indexes)" grep -q "^[1-4] words" "$work/out"
 check "terms on a read-only store is a usage error" exits_with 2 "$wirebase" terms --db "$work/new.db" --read-only
+check "terms on a missing database fails" exits_with 1 "$wirebase" terms --db "$work/missing.db"
+check "(and names it)" grep -q "no database at $work/missing.db" "$work/err"
+check "(and creates no database there)" test ! -e "$work/missing.db"
+check "terms --version prints the version" exits_with 0 "$wirebase" terms --version
+check "(the version, not the usage)" grep -q '^wirebase [0-9]' "$work/out"
 start_server "$work/terms.log" --db "$work/new.db"
-check "a search after terms answers" test "$(status_of '/v1/search?q=defense+minister')" = 200
+check "terms runs beside a server on the store" exits_with 0 "$wirebase" terms --db "$work/new.db" --min-rows 1
+check "a search after terms finds the seed article" \
+    sh -c "curl -sf 'http://127.0.0.1:$port/v1/search?q=defense+minister' | grep -q '\"type\":\"article\"'"
 stop_server
 
 echo "$((checks - failures)) passed, $failures failed"
