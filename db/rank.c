@@ -488,7 +488,8 @@ static int phrase_rows(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *h
         }
     }
     int64_t added = 0;
-    made.extendable = keyed && rewritten != NULL && rank_largest_rowid(handle, table, &made.top_rowid);
+    made.extendable =
+        keyed && rewritten != NULL && rank_largest_rowid(handle, table, &made.top_rowid);
     int rc = SQLITE_OK;
     /* Every write moves the version before it changes a row, in the same
      * transaction, so a rewrite at the count's own version is one the

@@ -109,7 +109,8 @@ int terms_cli_run(int argc, char **argv)
         return EXIT_FAILED;
     }
     bool created = false;
-    struct store_options opts = {.path = cfg.db_path, .busy_timeout_ms = cfg.busy_timeout_ms,
+    struct store_options opts = {.path = cfg.db_path,
+                                 .busy_timeout_ms = cfg.busy_timeout_ms,
                                  .cache_size_kib = cfg.cache_size_kib};
     struct store *store = store_open(&opts, &created, err, sizeof err);
     if (store == NULL) {
@@ -122,13 +123,16 @@ int terms_cli_run(int argc, char **argv)
     enum db_status rc = db_count_common_terms(store, min_rows, (int)most, &saved);
     store_close(store);
     clock_gettime(CLOCK_MONOTONIC, &end);
-    double seconds = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+    double seconds =
+        (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
     if (rc != DB_OK) {
-        fprintf(stderr, "wirebase terms: %s: a database error, or a writer holding the store past"
-                        " the busy timeout, stopped the count; nothing was saved\n", cfg.db_path);
+        fprintf(stderr,
+                "wirebase terms: %s: a database error, or a writer holding the store past"
+                " the busy timeout, stopped the count; nothing was saved\n",
+                cfg.db_path);
         return EXIT_FAILED;
     }
-    printf("%" PRId64 " words in at least %ld rows counted and saved, in %.1f s\n", saved,
-           min_rows, seconds);
+    printf("%" PRId64 " words in at least %ld rows counted and saved, in %.1f s\n", saved, min_rows,
+           seconds);
     return EXIT_OK;
 }
