@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "db/db.h"
+#include "db/rank.h"
 
 struct documents;
 
@@ -62,6 +63,10 @@ struct db {
     /* A store reader's: the rendered article documents it reads and adds
      * to (db/documents.h), NULL when none are kept. */
     struct documents *docs;
+    /* rank_file_prefix of the store, for the keys of kept candidate lists:
+     * read once it holds the store's instance id. */
+    bool rank_prefix_known;
+    char rank_prefix[RANK_FILE_PREFIX_LEN + 1];
 };
 
 /* Snapshots kept between requests. A reader that read with

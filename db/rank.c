@@ -189,6 +189,10 @@ int rank_phrase_count(const char *match)
 
 struct ranking {
     bool read_only;
+    /* rank_file_prefix of the connection's store, read on first use: a
+     * query apiece would cost more than the rest of a count's lookup. */
+    bool prefix_known;
+    char prefix[RANK_FILE_PREFIX_LEN + 1];
     struct {
         char table[64];
         struct doc_sizes *sizes;
@@ -309,11 +313,23 @@ static bool rows_above(sqlite3 *handle, const char *table, const struct phrase *
 /* A count's key starts with the store's file prefix (rank_file_prefix). */
 #define KEY_FILE_LEN RANK_FILE_PREFIX_LEN
 
-void rank_file_prefix(sqlite3 *handle, char prefix[RANK_FILE_PREFIX_LEN + 1])
+/* The store's file name and its instance id (store_meta, migration 12): a
+ * store made again at the same path, or another store in memory, is
+ * another store. A store without one yet (a writer before its migrations)
+ * is known by its file alone, and the answer is false. */
+bool rank_file_prefix(sqlite3 *handle, char prefix[RANK_FILE_PREFIX_LEN + 1])
 {
     const char *file = sqlite3_db_filename(handle, "main");
-    snprintf(prefix, KEY_FILE_LEN + 1, "%016llx\x1f",
-             (unsigned long long)text_hash(file != NULL ? file : ""));
+    uint64_t hash = text_hash(file != NULL ? file : "");
+    sqlite3_stmt *st = NULL;
+    bool instance = sqlite3_prepare_v2(handle, "SELECT instance FROM store_meta", -1, &st, NULL) ==
+                        SQLITE_OK &&
+                    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL;
+    if (instance)
+        hash = hash * 0x100000001b3ULL ^ text_hash((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    snprintf(prefix, KEY_FILE_LEN + 1, "%016llx\x1f", (unsigned long long)hash);
+    return instance;
 }
 
 bool rank_term_key(const char *table, bool prefix, const char *tokens, char *key, size_t keylen)
@@ -359,10 +375,18 @@ static bool count_key(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *ha
                       const char *table, const struct phrase *phrase, char key[COUNT_KEY_MAX])
 {
     struct phrase_tokens tokens = {.len = 0};
+    struct ranking *ranking = api->xUserData(fts);
     int rc = api->xTokenize(fts, phrase->text, (int)phrase->len, &tokens, add_token);
     if ((rc != SQLITE_OK && rc != SQLITE_DONE) || tokens.unkeyable || tokens.count == 0)
         return false;
-    rank_file_prefix(handle, key);
+    if (ranking == NULL) {
+        (void)rank_file_prefix(handle, key);
+    } else {
+        /* Kept once it holds the store's instance. */
+        if (!ranking->prefix_known)
+            ranking->prefix_known = rank_file_prefix(handle, ranking->prefix);
+        memcpy(key, ranking->prefix, KEY_FILE_LEN);
+    }
     return rank_term_key(table, phrase->prefix, tokens.text, key + KEY_FILE_LEN,
                          COUNT_KEY_MAX - KEY_FILE_LEN);
 }

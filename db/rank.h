@@ -99,10 +99,12 @@ bool rank_largest_rowid(sqlite3 *handle, const char *table, int64_t *rowid);
 bool rank_save_counts(sqlite3 *handle, const struct rank_saved_count *counts, size_t count);
 
 /* What the keys of remembered counts and kept lists (db/candidates.h)
- * start with: the hash of the store's file, as 16 hex digits and a
- * separator (a process may open more than one store). */
+ * start with: a hash of the store's file name and its instance id, as 16
+ * hex digits and a separator (a process may open more than one store, or
+ * make one again at the same path). False when the store has no instance
+ * id yet: then the hash is of the name alone, and should not be kept. */
 #define RANK_FILE_PREFIX_LEN 17
-void rank_file_prefix(sqlite3 *handle, char prefix[RANK_FILE_PREFIX_LEN + 1]);
+bool rank_file_prefix(sqlite3 *handle, char prefix[RANK_FILE_PREFIX_LEN + 1]);
 
 /* Forgets every remembered count, and every kept list of candidates
  * (db/candidates.h): what a new process starts with (for tests). */

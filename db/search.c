@@ -514,20 +514,22 @@ static enum db_status read_one_integer(struct db *db, const char *sql, const cha
     return rc;
 }
 
-/* The key a list is kept under: the store's file (a process may open more
- * than one), the index and the MATCH expression. NULL when the list may not
- * be kept: rows a write transaction has not committed could still be rolled
- * back, and an index that fts_rewrites does not follow could have changed
- * anywhere. Else *rewritten is the index's last rewrite. malloc'd. */
+/* The key a list is kept under: the store (rank_file_prefix: its file and
+ * instance, as a process may open more than one), the index and the MATCH
+ * expression. NULL when the list may not be kept: rows a write transaction
+ * has not committed could still be rolled back, and an index that
+ * fts_rewrites does not follow could have changed anywhere. Else
+ * *rewritten is the index's last rewrite. malloc'd. */
 static char *candidates_key(struct db *db, const struct search_source *source, const char *match,
                             int64_t *rewritten)
 {
-    char *key = NULL, prefix[RANK_FILE_PREFIX_LEN + 1];
-    rank_file_prefix(db->handle, prefix);
+    char *key = NULL;
+    if (!db->rank_prefix_known)
+        db->rank_prefix_known = rank_file_prefix(db->handle, db->rank_prefix);
     if (sqlite3_txn_state(db->handle, "main") == SQLITE_TXN_WRITE ||
         read_one_integer(db, "SELECT version FROM fts_rewrites WHERE fts = ?1", source->fts,
                          rewritten) != DB_OK ||
-        asprintf(&key, "%s%s\x1f%s", prefix, source->fts, match) < 0)
+        asprintf(&key, "%s%s\x1f%s", db->rank_prefix, source->fts, match) < 0)
         return NULL;
     return key;
 }
