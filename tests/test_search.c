@@ -1207,6 +1207,54 @@ Test(search_store, common_term_counts_from_the_vocabulary_spare_the_first_walks)
     sqlite3_close(raw);
 }
 
+static long long read_number(sqlite3 *raw, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* term_counts keeps the RANK_SAVED_MAX newest counts, and a count is
+ * never replaced by one made at an older version. */
+Test(search_store, saved_counts_keep_the_newest_and_never_go_back)
+{
+    (void)open_with_sample();
+    sqlite3 *raw = ranking_connection(SQLITE_OPEN_READWRITE);
+    size_t n = RANK_SAVED_MAX + 10;
+    struct rank_saved_count *counts = calloc(n, sizeof *counts);
+    cr_assert_not_null(counts);
+    for (size_t i = 0; i < n; i++) {
+        char word[32];
+        snprintf(word, sizeof word, "w%zu", i);
+        cr_assert(rank_term_key("article_fts", false, word, counts[i].key, sizeof counts[i].key));
+        counts[i].version = (int64_t)i + 1;
+        counts[i].rows = (int64_t)i;
+    }
+    cr_assert(rank_save_counts(raw, counts, n));
+    cr_assert_eq(read_number(raw, "SELECT count(*) FROM term_counts"), RANK_SAVED_MAX);
+    cr_assert_eq(read_number(raw, "SELECT min(version) FROM term_counts"), 11);
+
+    /* w100, saved at version 101: an older count leaves it, a newer one
+     * replaces it. */
+    struct rank_saved_count again = counts[100];
+    again.version = 50;
+    again.rows = 999;
+    cr_assert(rank_save_counts(raw, &again, 1));
+    cr_assert_eq(read_number(raw, "SELECT rows FROM term_counts WHERE key ="
+                                  " 'article_fts' || char(31) || '=' || char(31) || 'w100'"),
+                 100);
+    again.version = (int64_t)n + 1;
+    cr_assert(rank_save_counts(raw, &again, 1));
+    cr_assert_eq(read_number(raw, "SELECT rows FROM term_counts WHERE key ="
+                                  " 'article_fts' || char(31) || '=' || char(31) || 'w100'"),
+                 999);
+    free(counts);
+    sqlite3_close(raw);
+}
+
 Test(search_store, common_term_counts_keep_to_their_limits)
 {
     (void)open_with_sample();
