@@ -324,14 +324,19 @@ bool conn_snapshot_version(struct db *db, int64_t *version)
 
 void conn_park(struct db *db)
 {
-    if (!db->keeps_snapshots || sqlite3_get_autocommit(db->handle))
+    if (!db->keeps_snapshots)
         return;
-    if (!db->snapshot_known) {
-        db_snapshot_end(db);
-        return;
-    }
+    /* Under the lock, and only once: a connection already parked (a worker
+     * that built a slow read itself parks in the build and again at the
+     * end of the call) is the checkpointer's to end, and ending it here
+     * too would run two threads in one connection. */
     pthread_mutex_lock(&db->park_lock);
-    db->parked = true;
+    if (!db->parked && !sqlite3_get_autocommit(db->handle)) {
+        if (db->snapshot_known)
+            db->parked = true;
+        else
+            db_snapshot_end(db);
+    }
     pthread_mutex_unlock(&db->park_lock);
 }
 
