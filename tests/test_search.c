@@ -926,14 +926,20 @@ Test(search_store, term_counts_are_remembered_and_follow_new_articles)
 
 /* ---- counts across writes ------------------------------------------------ */
 
-static long long read_version(sqlite3 *raw)
+/* The one number `sql` answers, on the test's own connection. */
+static long long read_number(sqlite3 *raw, const char *sql)
 {
     sqlite3_stmt *st = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(raw, "SELECT version FROM store_meta", -1, &st, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
-    long long version = sqlite3_column_int64(st, 0);
+    cr_assert_eq(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
+    long long n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    return version;
+    return n;
+}
+
+static long long read_version(sqlite3 *raw)
+{
+    return read_number(raw, "SELECT version FROM store_meta");
 }
 
 /* How many counts a ranking walked and how many it brought up to date. */
@@ -1205,16 +1211,6 @@ Test(search_store, common_term_counts_from_the_vocabulary_spare_the_first_walks)
     write_once(NULL, 1100, "{\"body\": \"Nothing said.\", \"title\": \"Quiet\"}");
     cr_assert_gt(ranks_agree_on(raw, single_words, SINGLE_WORDS, 4).walks, 0);
     sqlite3_close(raw);
-}
-
-static long long read_number(sqlite3 *raw, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
-    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
-    long long n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
 }
 
 /* term_counts keeps the RANK_SAVED_MAX newest counts, and a count is
