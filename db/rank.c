@@ -375,18 +375,14 @@ static bool count_key(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3 *ha
                       const char *table, const struct phrase *phrase, char key[COUNT_KEY_MAX])
 {
     struct phrase_tokens tokens = {.len = 0};
-    struct ranking *ranking = api->xUserData(fts);
+    struct ranking *ranking = api->xUserData(fts); /* rank_register's: never NULL */
     int rc = api->xTokenize(fts, phrase->text, (int)phrase->len, &tokens, add_token);
     if ((rc != SQLITE_OK && rc != SQLITE_DONE) || tokens.unkeyable || tokens.count == 0)
         return false;
-    if (ranking == NULL) {
-        (void)rank_file_prefix(handle, key);
-    } else {
-        /* Kept once it holds the store's instance. */
-        if (!ranking->prefix_known)
-            ranking->prefix_known = rank_file_prefix(handle, ranking->prefix);
-        memcpy(key, ranking->prefix, KEY_FILE_LEN);
-    }
+    /* Kept once it holds the store's instance. */
+    if (!ranking->prefix_known)
+        ranking->prefix_known = rank_file_prefix(handle, ranking->prefix);
+    memcpy(key, ranking->prefix, KEY_FILE_LEN);
     return rank_term_key(table, phrase->prefix, tokens.text, key + KEY_FILE_LEN,
                          COUNT_KEY_MAX - KEY_FILE_LEN);
 }
