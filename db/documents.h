@@ -23,8 +23,9 @@
  * and forgets every document.
  *
  * The index is saved beside the file (<store>-docs.idx) when the store
- * closes, with the version and the store's instance id (store_meta), and
- * used at the next open only if the store is still at that version. Records
+ * closes, if the file at that path is still the one it indexes, with the
+ * version and the store's instance id (store_meta), and used at the next
+ * open only if the store is still at that version. Records
  * are only appended while the store is open; forgotten ones stay in the
  * file until it is rebuilt (`wirebase documents`), and past twice the live
  * documents plus 1 GiB nothing more is kept. */

@@ -394,6 +394,37 @@ Test(documents_kept, a_clean_restart_keeps_them_and_a_changed_store_does_not)
     store_close(store);
 }
 
+/* Removes the store's files at `path`, as an operator deleting it would. */
+static void remove_store_files(void)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-docs", "-docs.idx"};
+    char file[200];
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(file, sizeof file, "%s%s", path, suffixes[i]);
+        unlink(file);
+    }
+}
+
+Test(documents_kept, a_store_deleted_under_a_server_leaves_the_new_ones_documents_alone)
+{
+    struct store *old = open_at(true);
+    cr_assert_eq(read_all(old), 0);
+    cr_assert_eq(read_all(old), 3);
+
+    /* Deleted and made again at the same path while `old` still runs. */
+    remove_store_files();
+    struct store *made = open_at(true);
+    cr_assert_eq(read_all(made), 0, "the deleted store's documents were used");
+    cr_assert_eq(read_all(made), 3);
+    store_close(made);
+
+    /* The old server stops last: its index is not the new store's. */
+    store_close(old);
+    made = open_at(true);
+    cr_assert_eq(read_all(made), 3, "the new store's documents were lost");
+    store_close(made);
+}
+
 Test(documents_kept, a_second_process_does_not_share_them)
 {
     struct store *store = open_at(true);
