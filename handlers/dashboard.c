@@ -36,7 +36,7 @@ static int serve_asset(const struct request *req, struct reply *rep,
     /* The files change only with the binary, but their URLs do not: every
      * use revalidates, and an unchanged file costs a 304. */
     reply_header(rep, "Cache-Control", "no-cache");
-    reply_header(rep, "Vary", "Accept-Encoding");
+    reply_header(rep, "Vary", REPLY_VARY_ENCODED);
     reply_header(rep, "ETag", etag);
     reply_header(rep, "Content-Security-Policy", content_security_policy);
     /* Hash routes carry entity slugs and search words: keep them here. */

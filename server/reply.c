@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "server/log.h"
 
@@ -132,6 +133,14 @@ int reply_problem_with(struct reply *rep, int status, const char *field, const c
     rep->status = status;
     set_body(rep, text, "application/problem+json");
     return status;
+}
+
+bool reply_has_header(const struct reply *rep, const char *name)
+{
+    for (size_t i = 0; i < rep->header_count; i++)
+        if (strcasecmp(rep->headers[i].name, name) == 0)
+            return true;
+    return false;
 }
 
 void reply_header(struct reply *rep, const char *name, const char *value)

@@ -2,6 +2,7 @@
 /* What a handler answers, independent of the HTTP library: a status, a body
  * and a few headers. server.c turns it into a libmicrohttpd response. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -56,6 +57,14 @@ int reply_bytes(struct reply *rep, int status, const void *data, size_t len,
 /* An RFC 9457 problem: {type, title, status, detail} and, when `field` is
  * given, errors: [{field, message: detail}]. Returns status. */
 int reply_problem(struct reply *rep, int status, const char *field, const char *detail);
+
+/* The Vary of an answer that may be gzipped. CORS headers go only to
+ * requests that carry an Origin, so every answer varies by it too; one
+ * without a Vary of its own gets "Vary: Origin" when it is sent. */
+#define REPLY_VARY_ENCODED "Accept-Encoding, Origin"
+
+/* Whether the reply has a header `name` (any case). */
+bool reply_has_header(const struct reply *rep, const char *name);
 
 /* Adds a header (both strings copied). Headers past REPLY_MAX_HEADERS are
  * dropped with a log line: the set is fixed by our own code. */

@@ -242,7 +242,7 @@ Test(http, gzip_is_used_over_a_kilobyte_and_decodes_to_the_same_body)
     size_t n = gunzip(zipped.body, zipped.body_len, decoded, plain.body_len + 1);
     cr_assert_eq(n, plain.body_len);
     cr_assert(memcmp(decoded, plain.body, n) == 0, "gzip decodes to the plain body");
-    cr_assert_str_eq(http_header(&zipped, "Vary"), "Accept-Encoding");
+    cr_assert_str_eq(http_header(&zipped, "Vary"), "Accept-Encoding, Origin");
     /* The two encodings are two representations: two strong tags. */
     char plain_tag[64];
     snprintf(plain_tag, sizeof plain_tag, "%s", http_header(&plain, "ETag"));
@@ -274,11 +274,53 @@ Test(http, gzip_is_used_over_a_kilobyte_and_decodes_to_the_same_body)
     http_result_free(&refused);
 }
 
+static const char *const from_a_dashboard[] = {"Origin: http://dash.example", NULL};
+
+/* Whether the answer's Vary names Origin (a cache must keep the answers to
+ * browsers apart from the others). */
+static bool varies_by_origin(struct http_result *res)
+{
+    const char *vary = http_header(res, "Vary");
+    return vary != NULL && strstr(vary, "Origin") != NULL;
+}
+
+/* How many Vary lines the answer has: one, so the Origin a reply adds
+ * never comes as a second line beside the reply's own. */
+static int vary_lines(const struct http_result *res)
+{
+    int count = 0;
+    for (const char *line = res->headers; line != NULL && *line != '\0';) {
+        if (strncasecmp(line, "Vary:", 5) == 0)
+            count++;
+        const char *end = strstr(line, "\r\n");
+        line = end != NULL ? end + 2 : NULL;
+    }
+    return count;
+}
+
 Test(http, every_answer_allows_other_origins_and_preflight_lists_the_methods)
 {
+    /* An answer, a 404 problem, a 304 and a slow read, each asked by a
+     * browser on another origin. */
+    static const char *const paths[] = {"/v1/articles", "/v1/articles/no-such-article",
+                                        "/v1/search?q=memorandum", "/v1/stats"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        struct http_result res = http_request(ts, "GET", paths[i], NULL, 0, from_a_dashboard);
+        cr_assert_str_eq(http_header(&res, "Access-Control-Allow-Origin"), "*", "%s", paths[i]);
+        cr_assert_not_null(strstr(http_header(&res, "Access-Control-Expose-Headers"), "ETag"),
+                           "%s", paths[i]);
+        cr_assert(varies_by_origin(&res), "%s", paths[i]);
+        http_result_free(&res);
+    }
     struct http_result res = http_get(ts, "/v1/articles");
+    char etag[128];
+    snprintf(etag, sizeof etag, "If-None-Match: %s", http_header(&res, "ETag"));
+    http_result_free(&res);
+    res = http_request(ts, "GET", "/v1/articles", NULL, 0,
+                       (const char *const[]){"Origin: http://dash.example", etag, NULL});
+    cr_assert_eq(res.status, 304);
     cr_assert_str_eq(http_header(&res, "Access-Control-Allow-Origin"), "*");
-    cr_assert_not_null(strstr(http_header(&res, "Access-Control-Expose-Headers"), "ETag"));
+    cr_assert(varies_by_origin(&res));
     http_result_free(&res);
 
     res = http_request(ts, "OPTIONS", "/v1/entities/robert-gates", NULL, 0,
@@ -313,9 +355,26 @@ Test(http, a_configured_origin_is_named_and_varies)
 {
     test_server_stop(ts);
     ts = test_server_start_config(one_origin, true);
-    struct http_result res = http_get(ts, "/v1/articles");
+    struct http_result res = http_request(ts, "GET", "/v1/articles", NULL, 0, from_a_dashboard);
     cr_assert_str_eq(http_header(&res, "Access-Control-Allow-Origin"), "https://dash.example");
+    cr_assert(varies_by_origin(&res));
     http_result_free(&res);
+}
+
+/* curl and other services send no Origin: the CORS headers would be bytes
+ * on every answer that nothing reads. */
+Test(http, a_request_without_an_origin_gets_no_cors_headers_but_still_varies)
+{
+    static const char *const paths[] = {"/v1/articles", "/v1/articles/no-such-article",
+                                        "/v1/search?q=memorandum", "/healthz"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        struct http_result res = http_get(ts, paths[i]);
+        cr_assert_null(http_header(&res, "Access-Control-Allow-Origin"), "%s", paths[i]);
+        cr_assert_null(http_header(&res, "Access-Control-Expose-Headers"), "%s", paths[i]);
+        cr_assert(varies_by_origin(&res), "%s", paths[i]);
+        cr_assert_eq(vary_lines(&res), 1, "%s", paths[i]);
+        http_result_free(&res);
+    }
 }
 
 Test(http, link_next_is_followed_to_the_end_with_no_duplicates_or_gaps)
