@@ -264,8 +264,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *connection, struct exch
      * client needs to page, revalidate and retry). A browser names its
      * origin on every request to another one; curl and services never need
      * the two headers, which were a quarter of an article's headers. Every
-     * answer varies by Origin (reply_vary), so that no cache hands an
-     * answer without them to a browser. */
+     * answer varies by Origin (REPLY_VARY_ENCODED, or this Vary when the
+     * reply has none), so that no cache hands a browser an answer without
+     * them. */
     if (MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ORIGIN) != NULL) {
         MHD_add_response_header(response, "Access-Control-Allow-Origin", cfg->cors_origin);
         MHD_add_response_header(response, "Access-Control-Expose-Headers",

@@ -300,8 +300,8 @@ static int vary_lines(const struct http_result *res)
 
 Test(http, every_answer_allows_other_origins_and_preflight_lists_the_methods)
 {
-    /* An answer, a 404 problem, a 304 and a slow read, each asked by a
-     * browser on another origin. */
+    /* An answer, a 404 problem, a slow read, the stats and then a 304,
+     * each asked by a browser on another origin. */
     static const char *const paths[] = {"/v1/articles", "/v1/articles/no-such-article",
                                         "/v1/search?q=memorandum", "/v1/stats"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
