@@ -6,8 +6,6 @@
 #include "db/backup.h"
 #include "server/config.h"
 
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-
 static const char backup_usage[] =
     "usage: wirebase backup PATH [--db PATH]\n"
     "  copies the database to a new file at PATH from one consistent snapshot,\n"
@@ -38,15 +36,10 @@ int backup_cli_run(int argc, char **argv)
                 options[count++] = argv[++a];
         }
     }
-    switch (config_load(&cfg, count, options, 0, err, sizeof err)) {
-    case CONFIG_HELP:
-    case CONFIG_VERSION: fputs(backup_usage, stdout); return EXIT_OK;
-    case CONFIG_PRINT: config_print(&cfg, stdout); return EXIT_OK;
-    case CONFIG_INVALID:
-        fprintf(stderr, "wirebase backup: %s\n%s", err, backup_usage);
-        return EXIT_USAGE;
-    case CONFIG_OK: break;
-    }
+    int outcome = config_outcome(config_load(&cfg, count, options, 0, err, sizeof err), &cfg,
+                              "backup", backup_usage, true, err);
+    if (outcome >= 0)
+        return outcome;
     if (path == NULL) {
         fprintf(stderr, "wirebase backup: where to? (wirebase backup PATH)\n%s", backup_usage);
         return EXIT_USAGE;

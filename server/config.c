@@ -374,6 +374,21 @@ bool config_takes_value(const char *arg)
     return false;
 }
 
+int config_outcome(enum config_result loaded, const struct config *cfg, const char *command,
+                   const char *usage, bool usage_after_error, const char *err)
+{
+    switch (loaded) {
+    case CONFIG_HELP: fputs(usage, stdout); return EXIT_OK;
+    case CONFIG_VERSION: printf("wirebase %s\n", WIREBASE_VERSION); return EXIT_OK;
+    case CONFIG_PRINT: config_print(cfg, stdout); return EXIT_OK;
+    case CONFIG_INVALID:
+        fprintf(stderr, "wirebase %s: %s\n%s", command, err, usage_after_error ? usage : "");
+        return EXIT_USAGE;
+    case CONFIG_OK: break;
+    }
+    return -1;
+}
+
 void config_print(const struct config *cfg, FILE *out)
 {
     const char *base = (const char *)cfg;

@@ -44,6 +44,10 @@ struct config {
 
 enum config_result { CONFIG_OK, CONFIG_HELP, CONFIG_VERSION, CONFIG_INVALID, CONFIG_PRINT };
 
+/* The exit codes every command shares: 0 done, 1 failed at run time, 2 bad
+ * usage or configuration. */
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+
 /* The defaults: ./wirebase.db, 127.0.0.1:8080, 2 threads, 1 MiB bodies, API
  * keys needed for writes only. */
 void config_defaults(struct config *cfg);
@@ -64,6 +68,13 @@ bool config_parse_listen(const char *text, char *host, size_t hostlen, unsigned 
  * argument as its value ("--db PATH"), so commands with positional
  * arguments can tell values from files. */
 bool config_takes_value(const char *arg);
+
+/* What `wirebase COMMAND` does with config_load's answer: prints its help
+ * (`usage`), the version or the settings to stdout and returns EXIT_OK, or
+ * "wirebase COMMAND: ERR" to stderr (then `usage` too if
+ * usage_after_error) and returns EXIT_USAGE. -1 for CONFIG_OK: go on. */
+int config_outcome(enum config_result loaded, const struct config *cfg, const char *command,
+                   const char *usage, bool usage_after_error, const char *err);
 
 /* Writes every setting as a WIREBASE_NAME=value line (the form an
  * environment file takes), secrets as <redacted>. */

@@ -8,8 +8,6 @@
 #include "db/db.h"
 #include "server/config.h"
 
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-
 static const char documents_usage[] =
     "usage: wirebase documents [--db PATH] [--rebuild]\n"
     "  renders every article of the database and keeps it in PATH-docs, as a server\n"
@@ -42,15 +40,10 @@ int documents_cli_run(int argc, char **argv)
         if (config_takes_value(argv[a]) && a + 1 < argc)
             options[count++] = argv[++a];
     }
-    switch (config_load(&cfg, count, options, 0, err, sizeof err)) {
-    case CONFIG_HELP:
-    case CONFIG_VERSION: fputs(documents_usage, stdout); return EXIT_OK;
-    case CONFIG_PRINT: config_print(&cfg, stdout); return EXIT_OK;
-    case CONFIG_INVALID:
-        fprintf(stderr, "wirebase documents: %s\n%s", err, documents_usage);
-        return EXIT_USAGE;
-    case CONFIG_OK: break;
-    }
+    int outcome = config_outcome(config_load(&cfg, count, options, 0, err, sizeof err), &cfg,
+                              "documents", documents_usage, true, err);
+    if (outcome >= 0)
+        return outcome;
     if (cfg.read_only) {
         fprintf(stderr, "wirebase documents: the documents are kept by a writable store\n");
         return EXIT_USAGE;

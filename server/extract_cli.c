@@ -7,8 +7,7 @@
 
 #include "db/text.h"
 #include "extract/extract.h"
-
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+#include "server/config.h"
 
 /* An article is a few kilobytes; this bound only stops a wrong file. */
 #define EXTRACT_INPUT_MAX (16u << 20)

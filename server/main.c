@@ -23,9 +23,6 @@
 #include "server/server.h"
 #include "server/transfer_cli.h"
 
-/* Exit codes: 0 done, 1 failed at run time, 2 bad usage or configuration. */
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-
 /* How long requests in flight get to finish after SIGTERM. */
 #define SHUTDOWN_GRACE_MS 10000
 
@@ -110,13 +107,10 @@ static int run_serve(int argc, char **argv)
     sigset_t stop_signals;
 
     config_defaults(&cfg);
-    switch (config_load(&cfg, argc, argv, 2, err, sizeof err)) {
-    case CONFIG_HELP: fputs(config_usage(), stdout); return EXIT_OK;
-    case CONFIG_VERSION: printf("wirebase %s\n", WIREBASE_VERSION); return EXIT_OK;
-    case CONFIG_INVALID: fprintf(stderr, "wirebase serve: %s\n", err); return EXIT_USAGE;
-    case CONFIG_PRINT: config_print(&cfg, stdout); return EXIT_OK;
-    case CONFIG_OK: break;
-    }
+    int outcome = config_outcome(config_load(&cfg, argc, argv, 2, err, sizeof err), &cfg, "serve",
+                              config_usage(), false, err);
+    if (outcome >= 0)
+        return outcome;
     log_configure(cfg.log_level, cfg.log_format);
     if (!cfg.access_log)
         log_set_access_stream(NULL);
@@ -188,13 +182,10 @@ static int run_load(int argc, char **argv)
         if (config_takes_value(argv[a]) && a + 1 < argc)
             args[nargs++] = argv[++a];
     }
-    switch (config_load(&cfg, nargs, args, 0, err, sizeof err)) {
-    case CONFIG_HELP: fputs(load_usage, stdout); return EXIT_OK;
-    case CONFIG_VERSION: printf("wirebase %s\n", WIREBASE_VERSION); return EXIT_OK;
-    case CONFIG_INVALID: fprintf(stderr, "wirebase load: %s\n", err); return EXIT_USAGE;
-    case CONFIG_PRINT: config_print(&cfg, stdout); return EXIT_OK;
-    case CONFIG_OK: break;
-    }
+    int outcome = config_outcome(config_load(&cfg, nargs, args, 0, err, sizeof err), &cfg, "load",
+                              load_usage, false, err);
+    if (outcome >= 0)
+        return outcome;
     if (file == NULL) {
         fprintf(stderr, "wirebase load: which file? (wirebase load FILE.json [--db PATH])\n");
         return EXIT_USAGE;

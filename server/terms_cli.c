@@ -10,8 +10,6 @@
 #include "db/db.h"
 #include "server/config.h"
 
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-
 /* A walk of a posting list of fewer rows than this takes under a
  * millisecond or so: not worth a saved count. */
 #define DEFAULT_MIN_ROWS 10000
@@ -88,15 +86,9 @@ int terms_cli_run(int argc, char **argv)
     }
     enum config_result loaded =
         limits_ok ? config_load(&cfg, count, options, 0, err, sizeof err) : CONFIG_INVALID;
-    switch (loaded) {
-    case CONFIG_HELP: fputs(terms_usage, stdout); return EXIT_OK;
-    case CONFIG_VERSION: printf("wirebase %s\n", WIREBASE_VERSION); return EXIT_OK;
-    case CONFIG_PRINT: config_print(&cfg, stdout); return EXIT_OK;
-    case CONFIG_INVALID:
-        fprintf(stderr, "wirebase terms: %s\n%s", err, terms_usage);
-        return EXIT_USAGE;
-    case CONFIG_OK: break;
-    }
+    int outcome = config_outcome(loaded, &cfg, "terms", terms_usage, true, err);
+    if (outcome >= 0)
+        return outcome;
     if (cfg.read_only) {
         fprintf(stderr, "wirebase terms: the counts are saved in the store: it must be writable\n");
         return EXIT_USAGE;

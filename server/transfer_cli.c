@@ -6,8 +6,6 @@
 #include "db/transfer.h"
 #include "server/config.h"
 
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
-
 static const char import_usage[] =
     "usage: wirebase import FILE|- [--partial] [--db PATH]\n"
     "  adds NDJSON records (one {\"type\": ...} object a line) to the database;\n"

@@ -147,6 +147,15 @@ check "(and names it)" grep -q "no database at $work/missing.db" "$work/err"
 check "(and creates no database there)" test ! -e "$work/missing.db"
 check "terms --version prints the version" exits_with 0 "$wirebase" terms --version
 check "(the version, not the usage)" grep -q '^wirebase [0-9]' "$work/out"
+for command in documents backup; do
+    check "$command --version prints the version too" exits_with 0 "$wirebase" "$command" --version
+    check "(the version, not its usage)" grep -q '^wirebase [0-9]' "$work/out"
+    check "$command --help prints its usage" exits_with 0 "$wirebase" "$command" --help
+    check "(its own)" grep -q "^usage: wirebase $command" "$work/out"
+    check "$command with a bad setting is a usage error" \
+        exits_with 2 "$wirebase" "$command" --db "$work/new.db" --cache-size nope
+    check "(named, then the usage)" grep -q "^wirebase $command: .*cache" "$work/err"
+done
 start_server "$work/terms.log" --db "$work/new.db"
 check "terms runs beside a server on the store" exits_with 0 "$wirebase" terms --db "$work/new.db" --min-rows 1
 check "a search after terms finds the seed article" \
